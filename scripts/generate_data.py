@@ -1,0 +1,156 @@
+#!/usr/bin/env python3
+"""Generate the bank's sample data as Hive-partitioned Parquet.
+
+Writes three datasets under --output:
+
+  economic_indicators/year=YYYY/part-0.parquet            8 indicators x 10 countries x 69 months
+  demographics/year=YYYY/part-0.parquet                   10 countries x 6 years
+  transactions/year=YYYY/month=MM/part-0.parquet          --transactions loan transactions
+
+plus _manifest.json (options, row counts, files). The same options always produce the
+same bytes. The dataset is written to a temporary sibling directory and swapped in at the
+end, so an interrupted run leaves the previous dataset as it was.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import NoReturn
+
+from bankdata.dataset import DatasetError, Options, Progress, generate, is_current
+
+DEFAULT_SEED = 20240831
+DEFAULT_TRANSACTIONS = 50_000
+# Below this many transactions a run takes about a second: progress would only be noise.
+PROGRESS_THRESHOLD = 1_000_000
+
+
+class OneLineErrorParser(argparse.ArgumentParser):
+    """argparse, but a bad option gets one line on stderr instead of the usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text.replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = OneLineErrorParser(
+        prog="generate_data.py",
+        description=__doc__.split("\n\n")[0],
+        epilog=(
+            "Examples:\n"
+            "  python scripts/generate_data.py                       # the default dataset\n"
+            "  python scripts/generate_data.py --transactions 10_000_000 --output /tmp/big\n"
+            "  python scripts/generate_data.py --seed 7 --output /tmp/other-seed"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--transactions",
+        type=positive_int,
+        default=DEFAULT_TRANSACTIONS,
+        metavar="N",
+        help=f"number of loan transactions, January 2019 to August 2024 "
+        f"(default: {DEFAULT_TRANSACTIONS:,}; underscores allowed, e.g. 10_000_000)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=non_negative_int,
+        default=DEFAULT_SEED,
+        metavar="S",
+        help=f"random seed; the same seed and options give byte-identical files "
+        f"(default: {DEFAULT_SEED})",
+    )
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=Path("data/raw"),
+        metavar="DIR",
+        help="dataset directory, replaced as a whole when the run succeeds (default: data/raw)",
+    )
+    parser.add_argument(
+        "--skip-if-current",
+        action="store_true",
+        help="do nothing when DIR already holds data from these options and this "
+        "version of the generator (used by `make run`)",
+    )
+    parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    return parser
+
+
+def _progress_printer(total_rows: int) -> Callable[[Progress], None]:
+    def show(progress: Progress) -> None:
+        percent = 100 * progress.rows_written / total_rows
+        end = "\n" if progress.months_done == progress.months_total else "\r"
+        if not sys.stderr.isatty() and progress.months_done % 12 and end == "\r":
+            return  # in logs, one line a year of data is enough
+        print(
+            f"  transactions: month {progress.months_done}/{progress.months_total}, "
+            f"{progress.rows_written:,} rows ({percent:.0f}%), "
+            f"{progress.elapsed_seconds:.1f} s",
+            end=end if sys.stderr.isatty() else "\n",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    return show
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    options = Options(seed=args.seed, transactions=args.transactions)
+    if args.skip_if_current and is_current(args.output, options):
+        if not args.quiet:
+            print(
+                f"Data in {args.output} is current (seed {options.seed}, "
+                f"{options.transactions:,} transactions); not regenerating."
+            )
+        return 0
+    show_progress = not args.quiet and options.transactions >= PROGRESS_THRESHOLD
+    try:
+        manifest = generate(
+            args.output,
+            options,
+            on_progress=_progress_printer(options.transactions) if show_progress else None,
+        )
+    except DatasetError as error:
+        print(f"generate_data.py: error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"generate_data.py: interrupted; {args.output} was left as it was", file=sys.stderr)
+        return 130
+    if not args.quiet:
+        rows = manifest["rows"]
+        print(
+            f"Wrote {sum(rows.values()):,} rows to {args.output}: "
+            f"{rows['economic_indicators']:,} economic indicators, "
+            f"{rows['demographics']:,} demographics, {rows['transactions']:,} transactions "
+            f"(seed {options.seed})."
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,62 @@
+"""Shared fixtures: real datasets written by the real generator, once per session."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from bankdata.dataset import Options, generate
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+GENERATOR = PROJECT_ROOT / "scripts" / "generate_data.py"
+DEFAULT_SEED = 20240831
+
+
+def run_generator(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """The CLI exactly as a user runs it."""
+    return subprocess.run(
+        [sys.executable, str(GENERATOR), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=PROJECT_ROOT,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="session")
+def default_dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The dataset `make run` generates: default seed, 50,000 transactions."""
+    output = tmp_path_factory.mktemp("default") / "raw"
+    generate(output, Options(seed=DEFAULT_SEED, transactions=50_000))
+    return output
+
+
+@pytest.fixture(scope="session")
+def raw(default_dataset: Path) -> duckdb.DuckDBPyConnection:
+    """DuckDB views over the default dataset's Parquet, as dbt's sources read it."""
+    con = duckdb.connect()
+    for name, partitions in (
+        ("transactions", "{'year': 'integer', 'month': 'integer'}"),
+        ("economic_indicators", "{'year': 'integer'}"),
+        ("demographics", "{'year': 'integer'}"),
+    ):
+        con.execute(
+            f"create view {name} as select * from read_parquet("
+            f"'{default_dataset}/{name}/**/*.parquet', hive_partitioning = true, "
+            f"hive_types = {partitions})"
+        )
+    return con
+
+
+@pytest.fixture(scope="session")
+def dbt_env() -> dict[str, str]:
+    """Environment for running dbt from the tests: no telemetry, the project's profiles."""
+    env = dict(os.environ)
+    env.update(DO_NOT_TRACK="1", DBT_PROFILES_DIR=str(PROJECT_ROOT))
+    return env
