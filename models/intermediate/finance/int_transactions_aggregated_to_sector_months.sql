@@ -1,0 +1,21 @@
+with
+
+transactions as (
+
+    select * from {{ ref('int_transactions_converted_to_usd') }}
+
+),
+
+aggregated as (
+
+    select
+        sector_code,
+        country_code,
+        month_start_date,
+        {{ transaction_outcome_metrics() }}
+    from transactions
+    group by sector_code, country_code, month_start_date
+
+)
+
+select * from aggregated

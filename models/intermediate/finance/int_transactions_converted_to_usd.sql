@@ -1,0 +1,51 @@
+with
+
+transactions as (
+
+    select * from {{ ref('int_transactions_classified') }}
+
+),
+
+exchange_rates as (
+
+    select
+        country_code,
+        month_start_date,
+        local_per_usd
+    from {{ ref('int_indicators_pivoted_to_country_months') }}
+
+),
+
+converted as (
+
+    select
+        transactions.transaction_id,
+        transactions.loan_id,
+        transactions.borrower_id,
+        transactions.country_code,
+        transactions.sector_code,
+        transactions.transaction_type,
+        transactions.transaction_status,
+        transactions.is_settled,
+        transactions.is_successful,
+        transactions.currency_code,
+        transactions.amount_local,
+        exchange_rates.local_per_usd,
+        -- The month's average rate, as the research department's reports use; null when
+        -- the month has no published rate.
+        cast(
+            transactions.amount_local / exchange_rates.local_per_usd as numeric(18, 2)
+        ) as amount_usd,
+        transactions.transaction_at,
+        transactions.transaction_date,
+        transactions.month_start_date,
+        transactions.partition_year,
+        transactions.partition_month
+    from transactions
+    left join exchange_rates
+        on transactions.country_code = exchange_rates.country_code
+        and transactions.month_start_date = exchange_rates.month_start_date
+
+)
+
+select * from converted

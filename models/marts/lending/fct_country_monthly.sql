@@ -1,0 +1,96 @@
+with
+
+country_months as (
+
+    select * from {{ ref('int_country_months_spined') }}
+
+),
+
+activity as (
+
+    select * from {{ ref('int_transactions_aggregated_to_country_months') }}
+
+),
+
+indicators as (
+
+    select
+        country_code,
+        month_start_date,
+        gdp_growth_pct,
+        inflation_pct,
+        local_per_usd,
+        local_per_usd_change_pct,
+        policy_rate_pct
+    from {{ ref('int_indicators_pivoted_to_country_months') }}
+
+),
+
+demographics as (
+
+    select
+        country_code,
+        reference_year,
+        population
+    from {{ ref('stg_bank__demographics') }}
+
+),
+
+countries as (
+
+    select
+        country_code,
+        country_name,
+        subregion
+    from {{ ref('countries') }}
+
+),
+
+joined as (
+
+    select
+        country_months.country_code,
+        countries.country_name,
+        countries.subregion,
+        country_months.month_start_date,
+        coalesce(activity.transaction_count, 0) as transaction_count,
+        coalesce(activity.completed_count, 0) as completed_count,
+        coalesce(activity.failed_count, 0) as failed_count,
+        coalesce(activity.reversed_count, 0) as reversed_count,
+        coalesce(activity.pending_count, 0) as pending_count,
+        coalesce(activity.settled_count, 0) as settled_count,
+        activity.success_rate,
+        coalesce(activity.disbursed_usd, 0) as disbursed_usd,
+        coalesce(activity.repaid_usd, 0) as repaid_usd,
+        coalesce(activity.interest_received_usd, 0) as interest_received_usd,
+        coalesce(activity.fees_received_usd, 0) as fees_received_usd,
+        coalesce(activity.volume_usd, 0) as volume_usd,
+        coalesce(activity.completed_disbursement_count, 0) as completed_disbursement_count,
+        cast(activity.disbursed_usd as double precision)
+        / nullif(activity.completed_disbursement_count, 0) as average_disbursement_usd,
+        coalesce(activity.active_borrower_count, 0) as active_borrower_count,
+        demographics.population,
+        cast(coalesce(activity.disbursed_usd, 0) as double precision)
+        / nullif(demographics.population, 0) as lending_per_capita_usd,
+        indicators.gdp_growth_pct,
+        indicators.inflation_pct,
+        indicators.local_per_usd,
+        indicators.local_per_usd_change_pct,
+        indicators.policy_rate_pct
+    from country_months
+    inner join countries
+        on country_months.country_code = countries.country_code
+    left join activity
+        on country_months.country_code = activity.country_code
+        and country_months.month_start_date = activity.month_start_date
+    left join indicators
+        on country_months.country_code = indicators.country_code
+        and country_months.month_start_date = indicators.month_start_date
+    left join demographics
+        on country_months.country_code = demographics.country_code
+        and extract(year from country_months.month_start_date)
+        = demographics.reference_year
+
+)
+
+select * from joined

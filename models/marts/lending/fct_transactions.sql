@@ -1,0 +1,60 @@
+with
+
+transactions as (
+
+    select * from {{ ref('int_transactions_converted_to_usd') }}
+
+),
+
+countries as (
+
+    select
+        country_code,
+        country_name,
+        subregion
+    from {{ ref('countries') }}
+
+),
+
+sectors as (
+
+    select
+        sector_code,
+        sector_name,
+        sector_group
+    from {{ ref('sectors') }}
+
+),
+
+joined as (
+
+    select
+        transactions.transaction_id,
+        transactions.loan_id,
+        transactions.borrower_id,
+        transactions.country_code,
+        countries.country_name,
+        countries.subregion,
+        transactions.sector_code,
+        sectors.sector_name,
+        sectors.sector_group,
+        transactions.transaction_type,
+        transactions.transaction_status,
+        transactions.is_settled,
+        transactions.is_successful,
+        transactions.currency_code,
+        transactions.amount_local,
+        transactions.local_per_usd,
+        transactions.amount_usd,
+        transactions.transaction_at,
+        transactions.transaction_date,
+        transactions.month_start_date
+    from transactions
+    left join countries
+        on transactions.country_code = countries.country_code
+    left join sectors
+        on transactions.sector_code = sectors.sector_code
+
+)
+
+select * from joined
