@@ -17,6 +17,9 @@ PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 export DO_NOT_TRACK := 1
 export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_PROJECT_DIR := $(CURDIR)
+# The DuckDB warehouse file; dbt-duckdb creates the file but not its folder.
+export DBT_DUCKDB_PATH ?= data/lending_research.duckdb
+WAREHOUSE_DIR := $(dir $(DBT_DUCKDB_PATH))
 
 RUNTIME_STAMP := $(VENV)/.runtime-installed
 DEV_STAMP := $(VENV)/.dev-installed
@@ -28,6 +31,7 @@ help: ## Show the available targets
 
 run: $(RUNTIME_STAMP) ## Install, generate the default data, dbt build, print a summary
 	$(BIN)/python scripts/generate_data.py --skip-if-current
+	@mkdir -p $(WAREHOUSE_DIR)
 	$(BIN)/dbt build
 	$(BIN)/python scripts/summarize_build.py
 
@@ -35,6 +39,7 @@ test: $(DEV_STAMP) ## Run every check (what CI runs)
 	$(MAKE) lint
 	$(MAKE) pytest
 	$(BIN)/python scripts/generate_data.py --skip-if-current
+	@mkdir -p $(WAREHOUSE_DIR)
 	$(BIN)/dbt build
 
 install: $(RUNTIME_STAMP) ## Create .venv with the pinned runtime dependencies
@@ -45,11 +50,13 @@ generate: $(RUNTIME_STAMP) ## Regenerate the default dataset in data/raw
 	$(BIN)/python scripts/generate_data.py
 
 build: $(RUNTIME_STAMP) ## dbt build on the data already generated
+	@mkdir -p $(WAREHOUSE_DIR)
 	$(BIN)/dbt build
 
 lint: $(DEV_STAMP) ## ruff (lint + format) on Python, sqlfluff on the dbt SQL
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	@mkdir -p $(WAREHOUSE_DIR)
 	$(BIN)/sqlfluff lint models tests
 
 pytest: $(DEV_STAMP) ## Generator tests and the end-to-end dbt build on a small dataset

@@ -82,9 +82,9 @@ def test_rows_sit_in_the_partition_of_their_date(raw) -> None:
 def test_file_schemas(default_dataset: Path) -> None:
     schema = pq.read_schema(next((default_dataset / "transactions").rglob("*.parquet")))
     assert {field.name: field.type for field in schema} == {
-        "transaction_id": pa.string(),
-        "loan_id": pa.string(),
-        "borrower_id": pa.string(),
+        "transaction_id": pa.int64(),
+        "loan_id": pa.int64(),
+        "borrower_id": pa.int64(),
         "country_code": pa.string(),
         "sector_code": pa.string(),
         "transaction_type": pa.string(),
@@ -124,6 +124,16 @@ def test_no_nulls_and_unique_ids(raw) -> None:
     )
     assert nulls == 0
     assert scalar(raw, "select count(distinct transaction_id) from transactions") == 50_000
+    # Ledger order is time order, for transactions and for the loans they create.
+    out_of_order = """
+        select count(*) from (
+            select transaction_at, lag(transaction_at) over (order by {key}) as previous_at
+            from transactions {where}
+        ) where transaction_at < previous_at
+    """
+    assert scalar(raw, out_of_order.format(key="transaction_id", where="")) == 0
+    disbursements = "where transaction_type = 'disbursement'"
+    assert scalar(raw, out_of_order.format(key="loan_id", where=disbursements)) == 0
 
 
 def test_indicators_are_a_complete_grid(raw) -> None:
