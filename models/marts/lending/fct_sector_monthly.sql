@@ -30,16 +30,12 @@ joined as (
         sectors.sector_group,
         country_months.country_code,
         country_months.month_start_date,
-        coalesce(activity.transaction_count, 0) as transaction_count,
-        coalesce(activity.completed_count, 0) as completed_count,
-        coalesce(activity.failed_count, 0) as failed_count,
-        coalesce(activity.reversed_count, 0) as reversed_count,
-        coalesce(activity.pending_count, 0) as pending_count,
-        coalesce(activity.settled_count, 0) as settled_count,
+        {{ zero_when_inactive('activity', [
+            'transaction_count', 'completed_count', 'failed_count', 'reversed_count',
+            'pending_count', 'settled_count',
+        ]) }},
         activity.success_rate,
-        coalesce(activity.disbursed_usd, 0) as disbursed_usd,
-        coalesce(activity.repaid_usd, 0) as repaid_usd,
-        coalesce(activity.volume_usd, 0) as volume_usd
+        {{ zero_when_inactive('activity', ['disbursed_usd', 'repaid_usd', 'volume_usd']) }}
     from country_months
     cross join sectors
     left join activity
