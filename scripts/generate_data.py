@@ -26,6 +26,8 @@ DEFAULT_SEED = 20240831
 DEFAULT_TRANSACTIONS = 50_000
 # Below this many transactions a run takes about a second: progress would only be noise.
 PROGRESS_THRESHOLD = 1_000_000
+# Above this, defective rows would crowd out the clean ones they are meant to stand out from.
+MAX_DEFECT_RATE = 0.2
 
 
 class OneLineErrorParser(argparse.ArgumentParser):
@@ -52,6 +54,16 @@ def non_negative_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
+def defect_rate(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0 <= value <= MAX_DEFECT_RATE:
+        raise argparse.ArgumentTypeError(f"must be between 0 and {MAX_DEFECT_RATE}, got {value}")
     return value
 
 
@@ -91,6 +103,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="dataset directory, replaced as a whole when the run succeeds (default: data/raw)",
     )
     parser.add_argument(
+        "--defect-rate",
+        type=defect_rate,
+        default=0.0,
+        metavar="R",
+        help="share of rows to corrupt on purpose, every kind of defect the validation "
+        "layer rejects, dealt out deterministically; what was injected is recorded in "
+        "DIR/_injected_defects.parquet (default: 0, clean data)",
+    )
+    parser.add_argument(
         "--skip-if-current",
         action="store_true",
         help="do nothing when DIR already holds data from these options and this "
@@ -120,7 +141,7 @@ def _progress_printer(total_rows: int) -> Callable[[Progress], None]:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    options = Options(seed=args.seed, transactions=args.transactions)
+    options = Options(seed=args.seed, transactions=args.transactions, defect_rate=args.defect_rate)
     if args.skip_if_current and is_current(args.output, options):
         if not args.quiet:
             print(
@@ -149,6 +170,12 @@ def main(argv: list[str] | None = None) -> int:
             f"{rows['demographics']:,} demographics, {rows['transactions']:,} transactions "
             f"(seed {options.seed})."
         )
+        if "injected_defects" in manifest:
+            injected = manifest["injected_defects"]["rows"]
+            print(
+                f"Injected {sum(sum(r.values()) for r in injected.values()):,} defective rows "
+                f"(rate {options.defect_rate}); see {args.output / '_injected_defects.parquet'}."
+            )
     return 0
 
 

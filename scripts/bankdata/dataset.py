@@ -18,11 +18,22 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from bankdata.defects import (
+    TRANSACTION_DEFECTS,
+    InjectedDefect,
+    inject_demographic_defects,
+    inject_indicator_defects,
+    inject_transaction_defects,
+)
 from bankdata.economy import demographics, economic_indicators
+from bankdata.periods import transaction_months
+from bankdata.profiles import COUNTRIES
 from bankdata.transactions import MonthBatch, TransactionGenerator
 
 MANIFEST_NAME = "_manifest.json"
 MANIFEST_FORMAT = 1
+# With --defect-rate: every defect injected on purpose, and the reason it must get.
+INJECTED_DEFECTS_NAME = "_injected_defects.parquet"
 PARQUET_FILE = "part-0.parquet"
 # zstd at a low level: about as fast to write as snappy and a third smaller. No Arrow
 # schema in the footer: plain Parquet types, read the same by every engine.
@@ -50,6 +61,7 @@ class DatasetError(Exception):
 class Options:
     seed: int
     transactions: int
+    defect_rate: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -91,27 +103,86 @@ def _write(table: pa.Table, path: Path, **options: object) -> None:
     pq.write_table(table, path, **PARQUET_OPTIONS, **options)
 
 
-def _write_month(batch: MonthBatch, root: Path) -> tuple[str, int]:
+@dataclass(frozen=True)
+class DefectPlan:
+    """Where `--defect-rate` puts its defects; empty when the rate is 0."""
+
+    seed: int
+    rate: float
+    # (country code, transaction month index) pairs whose exchange rate is removed.
+    removed_exchange_rates: frozenset[tuple[str, int]]
+
+    @classmethod
+    def choose(cls, options: Options, counts: np.ndarray) -> DefectPlan:
+        removed: set[tuple[str, int]] = set()
+        if options.defect_rate > 0:
+            # About as many rows as each row-level kind gets, at least one country-month.
+            wanted = max(1, round(counts.size * options.defect_rate / len(TRANSACTION_DEFECTS)))
+            months, countries = np.nonzero(counts)
+            rng = np.random.default_rng([options.seed, 6])
+            for pick in rng.choice(len(months), size=min(wanted, len(months)), replace=False):
+                removed.add((COUNTRIES[countries[pick]].code, int(months[pick])))
+        return cls(options.seed, options.defect_rate, frozenset(removed))
+
+    @property
+    def active(self) -> bool:
+        return self.rate > 0
+
+    def remove_exchange_rates(self, indicators: pa.Table) -> pa.Table:
+        if not self.removed_exchange_rates:
+            return indicators
+        first = np.datetime64(transaction_months()[0], "D").astype("datetime64[M]")
+        month = (np.asarray(indicators["reference_month"]).astype("datetime64[M]") - first).astype(
+            int
+        )
+        country = np.asarray(indicators["country_code"])
+        is_rate = np.asarray(indicators["indicator_code"]) == "exchange_rate"
+        drop = np.zeros(indicators.num_rows, dtype=bool)
+        for code, month_idx in self.removed_exchange_rates:
+            drop |= is_rate & (country == code) & (month == month_idx)
+        return indicators.filter(pa.array(~drop))
+
+
+def _relative(path: Path, root: Path) -> str:
+    return path.relative_to(root).as_posix()
+
+
+def _write_month(
+    batch: MonthBatch, root: Path, plan: DefectPlan, exchange_rates: np.ndarray
+) -> tuple[str, int, list[InjectedDefect]]:
     year, month = str(batch.month).split("-")
-    path = root / f"year={year}" / f"month={month}" / PARQUET_FILE
-    _write(batch.table(), path, use_dictionary=TRANSACTION_DICTIONARY_COLUMNS)
-    return str(path), batch.num_rows
+    path = root / "transactions" / f"year={year}" / f"month={month}" / PARQUET_FILE
+    table, injected = batch.table(), []
+    if plan.active:
+        month_idx = int((batch.month - transaction_months()[0]).astype(int))
+        table, records = inject_transaction_defects(
+            table,
+            np.random.default_rng([plan.seed, 5, month_idx]),
+            plan.rate,
+            month_idx,
+            {c.code: float(exchange_rates[i, month_idx + 1]) for i, c in enumerate(COUNTRIES)},
+            frozenset(code for code, m in plan.removed_exchange_rates if m == month_idx),
+        )
+        injected = [InjectedDefect(_relative(path, root), row, why) for row, why in records]
+    _write(table, path, use_dictionary=TRANSACTION_DICTIONARY_COLUMNS)
+    return str(path), table.num_rows, injected
 
 
 def _write_transactions(
-    generator: TransactionGenerator, root: Path
-) -> Iterator[tuple[int, str, int]]:
-    """Write each month's partition; yield (month position, path, rows) in month order.
+    generator: TransactionGenerator, root: Path, plan: DefectPlan, exchange_rates: np.ndarray
+) -> Iterator[tuple[int, str, int, list[InjectedDefect]]]:
+    """Write each month's partition; yield (month position, path, rows, defects) in order.
 
     The generator itself is sequential (a month's payments need the loans of earlier
     months), so it runs here while worker threads build and write the months before it.
     """
     first = generator.months[0]
     with ThreadPoolExecutor(max_workers=WRITER_THREADS) as writers:
-        in_flight: deque[tuple[int, Future[tuple[str, int]]]] = deque()
+        in_flight: deque[tuple[int, Future[tuple[str, int, list[InjectedDefect]]]]] = deque()
         for batch in generator:
             position = int((batch.month - first).astype(int)) + 1
-            in_flight.append((position, writers.submit(_write_month, batch, root)))
+            job = writers.submit(_write_month, batch, root, plan, exchange_rates)
+            in_flight.append((position, job))
             if len(in_flight) >= MAX_MONTHS_IN_FLIGHT:
                 position, written = in_flight.popleft()
                 yield position, *written.result()
@@ -120,16 +191,49 @@ def _write_transactions(
             yield position, *written.result()
 
 
-def _write_by_year(table: pa.Table, root: Path, year_column: pa.Array) -> dict[str, int]:
-    """One file per `year=YYYY` partition; returns rows per written file."""
+YearDefects = Callable[[pa.Table, np.random.Generator, float, int], tuple[pa.Table, list]]
+
+
+def _write_by_year(
+    table: pa.Table,
+    root: Path,
+    dataset: str,
+    year_column: pa.Array,
+    plan: DefectPlan,
+    inject: YearDefects,
+    stream: int,
+) -> tuple[dict[str, int], list[InjectedDefect]]:
+    """One file per `year=YYYY` partition; returns rows per file and injected defects."""
     files: dict[str, int] = {}
+    injected: list[InjectedDefect] = []
     years = np.asarray(year_column)
-    for year in np.unique(years):
+    for offset, year in enumerate(np.unique(years)):
         part = table.filter(pa.array(years == year))
-        path = root / f"year={year}" / PARQUET_FILE
+        path = root / dataset / f"year={year}" / PARQUET_FILE
+        if plan.active:
+            rng = np.random.default_rng([plan.seed, stream, int(year)])
+            part, records = inject(part, rng, plan.rate, offset)
+            injected += [InjectedDefect(_relative(path, root), row, why) for row, why in records]
         _write(part, path)
         files[str(path)] = part.num_rows
-    return files
+    return files, injected
+
+
+def _write_injected(staging: Path, injected: list[InjectedDefect]) -> dict[str, dict[str, int]]:
+    """The record of injected defects (a Parquet file) and its counts per dataset and reason."""
+    table = pa.table(
+        {
+            "source_file": [d.source_file for d in injected],
+            "source_row_number": pa.array([d.source_row_number for d in injected], pa.int64()),
+            "rejection_reason": [d.rejection_reason for d in injected],
+        }
+    ).sort_by([("source_file", "ascending"), ("source_row_number", "ascending")])
+    _write(table, staging / INJECTED_DEFECTS_NAME)
+    counts: dict[str, dict[str, int]] = {}
+    for defect in injected:
+        per_reason = counts.setdefault(defect.source_file.split("/")[0], {})
+        per_reason[defect.rejection_reason] = per_reason.get(defect.rejection_reason, 0) + 1
+    return {dataset: dict(sorted(reasons.items())) for dataset, reasons in sorted(counts.items())}
 
 
 def _prepare_staging(output: Path) -> Path:
@@ -186,36 +290,60 @@ def generate(
     try:
         indicators, exchange_rates = economic_indicators(options.seed)
         people = demographics(options.seed)
-        files: dict[str, int] = {}
-        files |= _write_by_year(
-            indicators,
-            staging / "economic_indicators",
-            pc.year(indicators["reference_month"]),
-        )
-        files |= _write_by_year(people, staging / "demographics", people["reference_year"])
-
         generator = TransactionGenerator(options.seed, options.transactions, exchange_rates)
-        rows_written = 0
-        for position, path, rows in _write_transactions(generator, staging / "transactions"):
+        plan = DefectPlan.choose(options, generator.counts)
+        indicators = plan.remove_exchange_rates(indicators)
+
+        files: dict[str, int] = {}
+        injected: list[InjectedDefect] = []
+        for table, dataset, years, inject, stream in (
+            (
+                indicators,
+                "economic_indicators",
+                pc.year(indicators["reference_month"]),
+                inject_indicator_defects,
+                7,
+            ),
+            (people, "demographics", people["reference_year"], inject_demographic_defects, 8),
+        ):
+            written, defects = _write_by_year(table, staging, dataset, years, plan, inject, stream)
+            files |= written
+            injected += defects
+
+        rows_written = {name: 0 for name in ("economic_indicators", "demographics")}
+        for path, rows in files.items():
+            rows_written[Path(path).relative_to(staging).parts[0]] += rows
+        rows_written["transactions"] = 0
+        for position, path, rows, defects in _write_transactions(
+            generator, staging, plan, exchange_rates
+        ):
             files[path] = rows
-            rows_written += rows
+            injected += defects
+            rows_written["transactions"] += rows
             if on_progress is not None:
                 elapsed = time.perf_counter() - started
-                on_progress(Progress(position, len(generator.months), rows_written, elapsed))
+                on_progress(
+                    Progress(position, len(generator.months), rows_written["transactions"], elapsed)
+                )
 
         manifest = {
             "format": MANIFEST_FORMAT,
             "generator": generator_fingerprint(),
             "options": asdict(options),
-            "rows": {
-                "economic_indicators": indicators.num_rows,
-                "demographics": people.num_rows,
-                "transactions": rows_written,
-            },
+            "rows": rows_written,
             "files": {
                 str(Path(path).relative_to(staging)): rows for path, rows in sorted(files.items())
             },
         }
+        if plan.active:
+            manifest["injected_defects"] = {
+                "file": INJECTED_DEFECTS_NAME,
+                "rows": _write_injected(staging, injected),
+                "removed_exchange_rates": sorted(
+                    f"{code} {generator.months[month_idx]}"
+                    for code, month_idx in plan.removed_exchange_rates
+                ),
+            }
         (staging / MANIFEST_NAME).write_text(json.dumps(manifest, indent=2) + "\n")
         _swap_in(staging, output)
     except BaseException:

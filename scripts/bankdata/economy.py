@@ -18,24 +18,24 @@ from bankdata.profiles import (
 
 INDICATOR_SCHEMA = pa.schema(
     [
-        pa.field("country_code", pa.string(), nullable=False),
-        pa.field("indicator_code", pa.string(), nullable=False),
-        pa.field("reference_month", pa.date32(), nullable=False),
-        pa.field("indicator_value", pa.float64(), nullable=False),
-        pa.field("unit", pa.string(), nullable=False),
+        pa.field("country_code", pa.string()),
+        pa.field("indicator_code", pa.string()),
+        pa.field("reference_month", pa.date32()),
+        pa.field("indicator_value", pa.float64()),
+        pa.field("unit", pa.string()),
     ]
 )
 
 DEMOGRAPHIC_SCHEMA = pa.schema(
     [
-        pa.field("country_code", pa.string(), nullable=False),
-        pa.field("reference_year", pa.int16(), nullable=False),
-        pa.field("population", pa.int64(), nullable=False),
-        pa.field("urban_population_pct", pa.float64(), nullable=False),
-        pa.field("literacy_rate_pct", pa.float64(), nullable=False),
-        pa.field("life_expectancy_years", pa.float64(), nullable=False),
-        pa.field("poverty_rate_pct", pa.float64(), nullable=False),
-        pa.field("median_age_years", pa.float64(), nullable=False),
+        pa.field("country_code", pa.string()),
+        pa.field("reference_year", pa.int16()),
+        pa.field("population", pa.int64()),
+        pa.field("urban_population_pct", pa.float64()),
+        pa.field("literacy_rate_pct", pa.float64()),
+        pa.field("life_expectancy_years", pa.float64()),
+        pa.field("poverty_rate_pct", pa.float64()),
+        pa.field("median_age_years", pa.float64()),
     ]
 )
 

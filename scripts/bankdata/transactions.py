@@ -29,16 +29,16 @@ from bankdata.profiles import (
 _CATEGORY = pa.dictionary(pa.int8(), pa.string())
 TRANSACTION_SCHEMA = pa.schema(
     [
-        pa.field("transaction_id", pa.int64(), nullable=False),
-        pa.field("loan_id", pa.int64(), nullable=False),
-        pa.field("borrower_id", pa.int64(), nullable=False),
-        pa.field("country_code", _CATEGORY, nullable=False),
-        pa.field("sector_code", _CATEGORY, nullable=False),
-        pa.field("transaction_type", _CATEGORY, nullable=False),
-        pa.field("status", _CATEGORY, nullable=False),
-        pa.field("amount", pa.decimal128(18, 2), nullable=False),
-        pa.field("currency_code", _CATEGORY, nullable=False),
-        pa.field("transaction_at", pa.timestamp("us"), nullable=False),
+        pa.field("transaction_id", pa.int64()),
+        pa.field("loan_id", pa.int64()),
+        pa.field("borrower_id", pa.int64()),
+        pa.field("country_code", _CATEGORY),
+        pa.field("sector_code", _CATEGORY),
+        pa.field("transaction_type", _CATEGORY),
+        pa.field("status", _CATEGORY),
+        pa.field("amount", pa.decimal128(18, 2)),
+        pa.field("currency_code", _CATEGORY),
+        pa.field("transaction_at", pa.timestamp("us")),
     ]
 )
 

@@ -1,0 +1,269 @@
+"""Row-level defects injected on purpose (`--defect-rate`), and the record of each one.
+
+Every injected defect is one of the rejection reasons the dbt validation layer assigns
+(`seeds/rejection_reasons.csv`), and is placed so that it triggers exactly that reason and
+nothing else: defects go only into rows whose change cannot spill over onto other rows
+(payments rather than the disbursements that create loans, indicators other than exchange
+rates, which every transaction depends on). The record lists the file and row number of
+each defective row with the reason it must be rejected for, so tests can check that
+every injected row is quarantined for the right reason and every clean row is kept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+# Kinds injected into individual transaction rows, in the order they are dealt out.
+TRANSACTION_ROW_DEFECTS: tuple[str, ...] = (
+    "missing_transaction_id",
+    "missing_loan_id",
+    "missing_borrower_id",
+    "missing_country_code",
+    "missing_transaction_at",
+    "missing_amount",
+    "duplicate_transaction_id",
+    "non_positive_amount",
+    "absurd_amount",
+    "unknown_country",
+    "unknown_sector",
+    "unknown_transaction_type",
+    "unknown_status",
+    "currency_mismatch",
+    "future_timestamp",
+    "before_data_start",
+    "outside_partition",
+    "loan_never_disbursed",
+)
+# Removing a country-month's exchange rate rejects every transaction of that month there.
+MISSING_EXCHANGE_RATE = "missing_exchange_rate"
+TRANSACTION_DEFECTS = (*TRANSACTION_ROW_DEFECTS, MISSING_EXCHANGE_RATE)
+
+INDICATOR_DEFECTS: tuple[str, ...] = (
+    "duplicate_indicator",
+    "missing_country_code",
+    "unknown_country",
+    "unknown_indicator",
+    "missing_value",
+    "value_out_of_range",
+    "unit_mismatch",
+)
+
+DEMOGRAPHIC_DEFECTS: tuple[str, ...] = (
+    "duplicate_country_year",
+    "unknown_country",
+    "population_not_positive",
+    "percentage_out_of_range",
+)
+
+# Values no validation rule accepts.
+UNKNOWN_COUNTRY = "VEN"  # Venezuela: not a country the bank lends in
+UNKNOWN_SECTOR = "MIN"
+UNKNOWN_TRANSACTION_TYPE = "refund"
+UNKNOWN_STATUS = "cancelled"
+MISMATCHED_CURRENCY = "EUR"
+UNKNOWN_INDICATOR = "money_supply"
+NEVER_DISBURSED_LOAN = 9_000_000_000
+ABSURD_AMOUNT_USD = 5_000_000_000
+FUTURE_YEAR_START = np.datetime64("2099-01-01T00:00:00", "us")
+BEFORE_DATA_START = np.datetime64("2015-01-01T00:00:00", "us")
+MICROSECONDS_PER_DAY = 86_400 * 1_000_000
+# Out of every indicator's plausible range (seeds/economic_indicators.csv).
+OUT_OF_RANGE_VALUE = 1e9
+
+
+@dataclass(frozen=True)
+class InjectedDefect:
+    source_file: (
+        str  # relative to the dataset root, e.g. transactions/year=2024/month=03/part-0.parquet
+    )
+    source_row_number: int  # 0-based position in that file
+    rejection_reason: str
+
+
+def defect_count(rate: float, rows: int) -> int:
+    return round(rate * rows)
+
+
+def _replace(column: pa.ChunkedArray | pa.Array, rows: np.ndarray, value: object) -> pa.Array:
+    """`column` with `rows` set to `value` (None for null)."""
+    if len(rows) == 0:
+        return column
+    mask = np.zeros(len(column), dtype=bool)
+    mask[rows] = True
+    return pc.if_else(pa.array(mask), pa.scalar(value, column.type), column)
+
+
+def _as_plain_strings(table: pa.Table) -> pa.Table:
+    """Dictionary columns as plain strings, so any value (a bad code too) can be set."""
+    for index, field in enumerate(table.schema):
+        if pa.types.is_dictionary(field.type):
+            plain = pc.cast(table.column(index), pa.string())
+            table = table.set_column(index, pa.field(field.name, pa.string()), plain)
+    return table
+
+
+def deal_kinds(
+    rng: np.random.Generator,
+    candidates: np.ndarray,
+    count: int,
+    kinds: tuple[str, ...],
+    offset: int,
+) -> dict[str, np.ndarray]:
+    """Pick `count` distinct rows among `candidates` and deal the kinds out in turn."""
+    count = min(count, len(candidates))
+    chosen = np.sort(rng.choice(candidates, size=count, replace=False))
+    dealt = (np.arange(count) + offset) % len(kinds)
+    return {kind: chosen[dealt == index] for index, kind in enumerate(kinds)}
+
+
+def inject_transaction_defects(
+    table: pa.Table,
+    rng: np.random.Generator,
+    rate: float,
+    month_offset: int,
+    local_per_usd: dict[str, float],
+    rate_removed_for: frozenset[str],
+) -> tuple[pa.Table, list[tuple[int, str]]]:
+    """Defects for one month's transactions; returns the table and (row, reason) pairs.
+
+    `local_per_usd` maps country code to the month's exchange rate (to make an amount
+    absurd in USD); `rate_removed_for` lists the countries whose rate for this month was
+    removed, every transaction of which must be rejected as missing_exchange_rate.
+    """
+    table = _as_plain_strings(table)
+    n = table.num_rows
+    country = np.asarray(table["country_code"].to_numpy(zero_copy_only=False))
+    kind = np.asarray(table["transaction_type"].to_numpy(zero_copy_only=False))
+    no_rate = np.isin(country, list(rate_removed_for))
+    # Payments only: a broken disbursement would orphan the payments of its loan.
+    candidates = np.flatnonzero((kind != "disbursement") & ~no_rate)
+    rows = deal_kinds(rng, candidates, defect_count(rate, n), TRANSACTION_ROW_DEFECTS, month_offset)
+
+    def put(column: str, values: pa.Array) -> None:
+        nonlocal table
+        table = table.set_column(table.schema.get_field_index(column), column, values)
+
+    def mask(selected: np.ndarray) -> pa.Array:
+        flags = np.zeros(n, dtype=bool)
+        flags[selected] = True
+        return pa.array(flags)
+
+    # Values first, while the columns hold no nulls; nulls last.
+    loan = table["loan_id"].to_numpy().copy()
+    never = rows["loan_never_disbursed"]
+    loan[never] = NEVER_DISBURSED_LOAN + month_offset * 1_000_000 + np.arange(len(never))
+    put("loan_id", pa.array(loan))
+
+    amount = pc.if_else(
+        mask(rows["non_positive_amount"]), pc.negate(table["amount"]), table["amount"]
+    )
+    absurd = rows["absurd_amount"]
+    absurd_values = pa.array(
+        [Decimal(f"{ABSURD_AMOUNT_USD * local_per_usd[country[row]]:.2f}") for row in absurd],
+        pa.decimal128(18, 2),
+    )
+    put("amount", pc.replace_with_mask(amount, mask(absurd), absurd_values))
+
+    stamp = table["transaction_at"].to_numpy().astype("datetime64[us]")
+    into_month = rng.integers(0, 28 * MICROSECONDS_PER_DAY, n).astype("timedelta64[us]")
+    future, early = rows["future_timestamp"], rows["before_data_start"]
+    stamp[future] = FUTURE_YEAR_START + into_month[future]
+    stamp[early] = BEFORE_DATA_START + into_month[early]
+    # Forty days on: a row booked in the following month but delivered in this file.
+    stamp[rows["outside_partition"]] += np.timedelta64(40, "D")
+    put("transaction_at", pa.array(stamp, pa.timestamp("us")))
+
+    replacements = {
+        "unknown_country": ("country_code", UNKNOWN_COUNTRY),
+        "unknown_sector": ("sector_code", UNKNOWN_SECTOR),
+        "unknown_transaction_type": ("transaction_type", UNKNOWN_TRANSACTION_TYPE),
+        "unknown_status": ("status", UNKNOWN_STATUS),
+        "currency_mismatch": ("currency_code", MISMATCHED_CURRENCY),
+        "missing_transaction_id": ("transaction_id", None),
+        "missing_loan_id": ("loan_id", None),
+        "missing_borrower_id": ("borrower_id", None),
+        "missing_country_code": ("country_code", None),
+        "missing_transaction_at": ("transaction_at", None),
+        "missing_amount": ("amount", None),
+    }
+    for defect, (column, value) in replacements.items():
+        put(column, _replace(table[column], rows[defect], value))
+
+    records = [(int(row), MISSING_EXCHANGE_RATE) for row in np.flatnonzero(no_rate)]
+    for defect, defect_rows in rows.items():
+        if defect != "duplicate_transaction_id":
+            records += [(int(row), defect) for row in defect_rows]
+    # A re-sent row: an exact copy at the end of the file. The first copy is kept.
+    copies = rows["duplicate_transaction_id"]
+    records += [(n + i, "duplicate_transaction_id") for i in range(len(copies))]
+    table = pa.concat_tables([table, table.take(pa.array(copies, pa.int64()))])
+    return table, sorted(records)
+
+
+def inject_indicator_defects(
+    table: pa.Table, rng: np.random.Generator, rate: float, year_offset: int
+) -> tuple[pa.Table, list[tuple[int, str]]]:
+    """Defects for one year's economic indicators (never on exchange rates, which every
+    transaction needs, except as exact duplicates, whose first copy is kept)."""
+    n = table.num_rows
+    indicator = np.asarray(table["indicator_code"].to_numpy(zero_copy_only=False))
+    candidates = np.flatnonzero(indicator != "exchange_rate")
+    rows = deal_kinds(
+        rng, candidates, max(1, defect_count(rate, n)), INDICATOR_DEFECTS, year_offset
+    )
+    edits = {
+        "missing_country_code": ("country_code", None),
+        "unknown_country": ("country_code", UNKNOWN_COUNTRY),
+        "unknown_indicator": ("indicator_code", UNKNOWN_INDICATOR),
+        "missing_value": ("indicator_value", None),
+        "value_out_of_range": ("indicator_value", OUT_OF_RANGE_VALUE),
+        "unit_mismatch": ("unit", "percent_of_gdp"),
+    }
+    for defect, (column, value) in edits.items():
+        target = rows[defect]
+        if defect == "unit_mismatch":
+            # public_debt is the one indicator already in percent_of_gdp
+            target = target[indicator[target] != "public_debt"]
+            rows[defect] = target
+        table = table.set_column(
+            table.schema.get_field_index(column), column, _replace(table[column], target, value)
+        )
+    records = [(int(r), d) for d, rs in rows.items() if d != "duplicate_indicator" for r in rs]
+    copies = rows["duplicate_indicator"]
+    records += [(n + i, "duplicate_indicator") for i in range(len(copies))]
+    table = pa.concat_tables([table, table.take(pa.array(copies, pa.int64()))])
+    return table, sorted(records)
+
+
+def inject_demographic_defects(
+    table: pa.Table, rng: np.random.Generator, rate: float, year_offset: int
+) -> tuple[pa.Table, list[tuple[int, str]]]:
+    """Defects for one year's demographics: one row a year whatever the rate, as a
+    year has only ten rows (2% of them rounds to none)."""
+    n = table.num_rows
+    rows = deal_kinds(rng, np.arange(n), 1, DEMOGRAPHIC_DEFECTS, year_offset)
+    table = table.set_column(
+        table.schema.get_field_index("country_code"),
+        "country_code",
+        _replace(table["country_code"], rows["unknown_country"], UNKNOWN_COUNTRY),
+    )
+    population = table["population"].to_numpy(zero_copy_only=False).copy()
+    population[rows["population_not_positive"]] *= -1
+    table = table.set_column(
+        table.schema.get_field_index("population"), "population", pa.array(population)
+    )
+    table = table.set_column(
+        table.schema.get_field_index("literacy_rate_pct"),
+        "literacy_rate_pct",
+        _replace(table["literacy_rate_pct"], rows["percentage_out_of_range"], 104.5),
+    )
+    records = [(int(r), d) for d, rs in rows.items() if d != "duplicate_country_year" for r in rs]
+    copies = rows["duplicate_country_year"]
+    records += [(n + i, "duplicate_country_year") for i in range(len(copies))]
+    table = pa.concat_tables([table, table.take(pa.array(copies, pa.int64()))])
+    return table, sorted(records)
