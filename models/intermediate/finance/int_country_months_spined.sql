@@ -1,8 +1,9 @@
 {#
     Every country in the countries seed for every month from the first to the last month
-    with transactions, whether or not the country had any: the dense grid the monthly
-    marts are built on.
+    with valid transactions, whether or not the country had any: the dense grid the
+    monthly marts are built on.
 #}
+{%- set of_valid_rows = ' from ' ~ ref('int_transactions_validated') ~ ' where is_valid)' -%}
 with
 
 countries as (
@@ -14,8 +15,8 @@ countries as (
 months as (
 
     {{ month_spine(
-        start_month='(select min(month_start_date) from ' ~ ref('stg_bank__transactions') ~ ')',
-        end_month='(select max(month_start_date) from ' ~ ref('stg_bank__transactions') ~ ')'
+        start_month='(select min(month_start_date)' ~ of_valid_rows,
+        end_month='(select max(month_start_date)' ~ of_valid_rows
     ) | indent(4) }}
 
 ),

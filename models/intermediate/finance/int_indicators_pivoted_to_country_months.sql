@@ -7,7 +7,8 @@ indicators as (
         month_start_date,
         indicator_code,
         indicator_value
-    from {{ ref('stg_bank__economic_indicators') }}
+    from {{ ref('int_economic_indicators_validated') }}
+    where is_valid
 
 ),
 

@@ -19,6 +19,10 @@ statuses as (
 classified as (
 
     select
+        transactions.source_file,
+        transactions.source_row_number,
+        transactions.partition_year,
+        transactions.partition_month,
         transactions.transaction_id,
         transactions.loan_id,
         transactions.borrower_id,
@@ -32,9 +36,7 @@ classified as (
         transactions.amount_local,
         transactions.transaction_at,
         transactions.transaction_date,
-        transactions.month_start_date,
-        transactions.partition_year,
-        transactions.partition_month
+        transactions.month_start_date
     from transactions
     left join statuses
         on transactions.transaction_status = statuses.transaction_status

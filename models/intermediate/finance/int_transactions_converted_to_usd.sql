@@ -19,6 +19,10 @@ exchange_rates as (
 converted as (
 
     select
+        transactions.source_file,
+        transactions.source_row_number,
+        transactions.partition_year,
+        transactions.partition_month,
         transactions.transaction_id,
         transactions.loan_id,
         transactions.borrower_id,
@@ -38,9 +42,7 @@ converted as (
         ) as amount_usd,
         transactions.transaction_at,
         transactions.transaction_date,
-        transactions.month_start_date,
-        transactions.partition_year,
-        transactions.partition_month
+        transactions.month_start_date
     from transactions
     left join exchange_rates
         on transactions.country_code = exchange_rates.country_code

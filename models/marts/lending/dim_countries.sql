@@ -8,7 +8,17 @@ countries as (
 
 demographics as (
 
-    select * from {{ ref('stg_bank__demographics') }}
+    select
+        country_code,
+        reference_year,
+        population,
+        urban_population_pct,
+        literacy_rate_pct,
+        life_expectancy_years,
+        poverty_rate_pct,
+        median_age_years
+    from {{ ref('int_demographics_validated') }}
+    where is_valid
 
 ),
 

@@ -32,7 +32,8 @@ demographics as (
         country_code,
         reference_year,
         population
-    from {{ ref('stg_bank__demographics') }}
+    from {{ ref('int_demographics_validated') }}
+    where is_valid
 
 ),
 

@@ -2,7 +2,8 @@ with
 
 transactions as (
 
-    select * from {{ ref('int_transactions_converted_to_usd') }}
+    select * from {{ ref('int_transactions_validated') }}
+    where is_valid
 
 ),
 

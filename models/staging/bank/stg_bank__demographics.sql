@@ -9,6 +9,8 @@ source as (
 renamed as (
 
     select
+        {{ source_row_lineage(['country_code', 'reference_year']) }},
+        cast(year as integer) as partition_year,
         country_code,
         cast(reference_year as integer) as reference_year,
         cast(population as bigint) as population,

@@ -9,6 +9,8 @@ source as (
 renamed as (
 
     select
+        {{ source_row_lineage(['country_code', 'indicator_code', 'reference_month']) }},
+        cast(year as integer) as partition_year,
         country_code,
         indicator_code,
         cast(reference_month as date) as month_start_date,

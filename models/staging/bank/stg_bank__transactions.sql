@@ -9,6 +9,9 @@ source as (
 renamed as (
 
     select
+        {{ source_row_lineage(['transaction_id', 'transaction_at', 'amount', 'loan_id']) }},
+        cast(year as integer) as partition_year,
+        cast(month as integer) as partition_month,
         transaction_id,
         loan_id,
         borrower_id,
@@ -20,9 +23,7 @@ renamed as (
         currency_code,
         cast(transaction_at as timestamp) as transaction_at,
         cast(transaction_at as date) as transaction_date,
-        {{ month_start('transaction_at') }} as month_start_date,
-        cast(year as integer) as partition_year,
-        cast(month as integer) as partition_month
+        {{ month_start('transaction_at') }} as month_start_date
     from source
 
 )

@@ -1,0 +1,59 @@
+{#
+    One row per raw row of every source with its validation outcome and the month it
+    counts in: the partition month for transactions, the reference month for indicators
+    (January of the partition year when the month is missing), January of the partition
+    year for demographics.
+#}
+with
+
+transactions as (
+
+    select
+        'transactions' as source_name,
+        {{ partition_month_start('partition_year', 'partition_month') }} as month_start_date,
+        source_file,
+        source_row_number,
+        rejection_reasons,
+        is_valid
+    from {{ ref('int_transactions_validated') }}
+
+),
+
+economic_indicators as (
+
+    select
+        'economic_indicators' as source_name,
+        coalesce(month_start_date, {{ partition_month_start('partition_year') }})
+            as month_start_date,
+        source_file,
+        source_row_number,
+        rejection_reasons,
+        is_valid
+    from {{ ref('int_economic_indicators_validated') }}
+
+),
+
+demographics as (
+
+    select
+        'demographics' as source_name,
+        {{ partition_month_start('partition_year') }} as month_start_date,
+        source_file,
+        source_row_number,
+        rejection_reasons,
+        is_valid
+    from {{ ref('int_demographics_validated') }}
+
+),
+
+unioned as (
+
+    select * from transactions
+    union all
+    select * from economic_indicators
+    union all
+    select * from demographics
+
+)
+
+select * from unioned
