@@ -29,18 +29,15 @@ DEV_STAMP := $(VENV)/.dev-installed
 help: ## Show the available targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-run: $(RUNTIME_STAMP) ## Install, generate the default data, dbt build, print a summary
+run: $(RUNTIME_STAMP) ## Install, generate the default data, check it, dbt build, print a summary
 	$(BIN)/python scripts/generate_data.py --skip-if-current
-	@mkdir -p $(WAREHOUSE_DIR)
-	$(BIN)/dbt build
-	$(BIN)/python scripts/summarize_build.py
+	$(BIN)/python scripts/run_build.py
 
 test: $(DEV_STAMP) ## Run every check (what CI runs)
 	$(MAKE) lint
 	$(MAKE) pytest
 	$(BIN)/python scripts/generate_data.py --skip-if-current
-	@mkdir -p $(WAREHOUSE_DIR)
-	$(BIN)/dbt build
+	$(BIN)/python scripts/run_build.py
 
 install: $(RUNTIME_STAMP) ## Create .venv with the pinned runtime dependencies
 
@@ -49,9 +46,8 @@ install-dev: $(DEV_STAMP) ## Add the pinned development and test tools
 generate: $(RUNTIME_STAMP) ## Regenerate the default dataset in data/raw
 	$(BIN)/python scripts/generate_data.py
 
-build: $(RUNTIME_STAMP) ## dbt build on the data already generated
-	@mkdir -p $(WAREHOUSE_DIR)
-	$(BIN)/dbt build
+build: $(RUNTIME_STAMP) ## Check the raw data's structure, dbt build, print a summary
+	$(BIN)/python scripts/run_build.py
 
 lint: $(DEV_STAMP) ## ruff (lint + format) on Python, sqlfluff on the dbt SQL
 	$(BIN)/ruff check .

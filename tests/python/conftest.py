@@ -14,7 +14,9 @@ from bankdata.dataset import Options, generate
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 GENERATOR = PROJECT_ROOT / "scripts" / "generate_data.py"
+DBT = str(Path(sys.executable).with_name("dbt"))
 DEFAULT_SEED = 20240831
+SMALL_DATASET = 3_000
 
 
 def run_generator(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
@@ -60,3 +62,87 @@ def dbt_env() -> dict[str, str]:
     env = dict(os.environ)
     env.update(DO_NOT_TRACK="1", DBT_PROFILES_DIR=str(PROJECT_ROOT))
     return env
+
+
+def run_dbt(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [DBT, *args],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+
+
+def build_env(dbt_env: dict[str, str], raw: Path, root: Path) -> dict[str, str]:
+    """Point a build at its own data, warehouse file and target folder.
+
+    A separate target path keeps the project's own target/ (and its partial-parse state)
+    untouched.
+    """
+    env = dict(dbt_env)
+    env.update(
+        BANK_RAW_DATA_PATH=str(raw),
+        DBT_DUCKDB_PATH=str(root / "warehouse.duckdb"),
+        DBT_TARGET_PATH=str(root / "target"),
+        DBT_LOG_PATH=str(root / "logs"),
+    )
+    return env
+
+
+def run_build(*dbt_args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`scripts/run_build.py`, the way `make run` builds: lock, check, build, summary."""
+    return subprocess.run(
+        [sys.executable, str(PROJECT_ROOT / "scripts" / "run_build.py"), *dbt_args],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+
+
+def mart_fingerprints(database: Path) -> dict[str, str]:
+    """A content hash of every mart, independent of row order."""
+    marts = (
+        "fct_transactions",
+        "fct_country_monthly",
+        "fct_sector_monthly",
+        "dim_countries",
+        "dim_sectors",
+        "fct_data_quality_monthly",
+    )
+    with duckdb.connect(str(database), read_only=True) as con:
+        return {
+            mart: con.execute(
+                f"select count(*) || ':' || coalesce(sum(hash(t)), 0) from {mart} as t"
+            ).fetchone()[0]
+            for mart in marts
+        }
+
+
+@pytest.fixture(scope="session")
+def small_build(tmp_path_factory: pytest.TempPathFactory, dbt_env: dict[str, str]) -> dict:
+    """A small clean dataset, generated and built the way `make run` does it.
+
+    Few enough transactions that some country-months have none: the grid must stay dense.
+    """
+    root = tmp_path_factory.mktemp("small")
+    generated = run_generator(
+        "--transactions", str(SMALL_DATASET), "--seed", "11", "--output", str(root / "raw")
+    )
+    assert generated.returncode == 0, generated.stderr
+    env = build_env(dbt_env, root / "raw", root)
+    result = run_build(env=env)
+    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-3000:]
+    return {
+        "root": root,
+        "raw": root / "raw",
+        "database": root / "warehouse.duckdb",
+        "env": env,
+        "result": result,
+        "fingerprints": mart_fingerprints(root / "warehouse.duckdb"),
+    }

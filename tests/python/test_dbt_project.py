@@ -10,52 +10,15 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import PROJECT_ROOT, run_generator
-
-DBT = str(Path(sys.executable).with_name("dbt"))
-# Few enough transactions that some country-months have none: the grid must stay dense.
-SMALL_DATASET = 3_000
-
-
-def run_dbt(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [DBT, *args],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-
-
-@pytest.fixture(scope="module")
-def small_build(tmp_path_factory: pytest.TempPathFactory, dbt_env: dict[str, str]) -> dict:
-    """Generate a small dataset in a temporary folder and `dbt build` it there.
-
-    A separate target path keeps the project's own target/ (and its partial-parse state)
-    untouched.
-    """
-    root = tmp_path_factory.mktemp("e2e")
-    generated = run_generator(
-        "--transactions", str(SMALL_DATASET), "--seed", "11", "--output", str(root / "raw")
-    )
-    assert generated.returncode == 0, generated.stderr
-    env = dict(dbt_env)
-    env.update(
-        BANK_RAW_DATA_PATH=str(root / "raw"),
-        DBT_DUCKDB_PATH=str(root / "e2e.duckdb"),
-    )
-    result = run_dbt(
-        "build", "--target-path", str(root / "target"), "--log-path", str(root / "logs"), env=env
-    )
-    return {"root": root, "env": env, "result": result}
+from conftest import PROJECT_ROOT, SMALL_DATASET, run_dbt
 
 
 @pytest.mark.slow
 def test_build_passes_with_zero_warnings(small_build: dict) -> None:
     result = small_build["result"]
     assert result.returncode == 0, result.stdout[-5000:]
+    assert "Raw data structure OK" in result.stdout
+    assert "Build summary" in result.stdout
     assert "WARN=0 ERROR=0 SKIP=0" in result.stdout
     assert "[WARNING]" not in result.stdout
     assert "Deprecat" not in result.stdout
@@ -68,7 +31,7 @@ def test_build_passes_with_zero_warnings(small_build: dict) -> None:
 
 @pytest.mark.slow
 def test_country_monthly_is_dense_and_reconciles(small_build: dict) -> None:
-    with duckdb.connect(str(small_build["root"] / "e2e.duckdb"), read_only=True) as con:
+    with duckdb.connect(str(small_build["database"]), read_only=True) as con:
         rows, empty, transactions = con.execute(
             "select count(*), count(*) filter (where transaction_count = 0), "
             "sum(transaction_count) from fct_country_monthly"
@@ -98,11 +61,11 @@ def test_summary_reads_the_build(small_build: dict) -> None:
             sys.executable,
             str(PROJECT_ROOT / "scripts" / "summarize_build.py"),
             "--database",
-            str(root / "e2e.duckdb"),
+            str(small_build["database"]),
             "--run-results",
             str(root / "target" / "run_results.json"),
             "--raw-data",
-            str(root / "raw"),
+            str(small_build["raw"]),
         ],
         capture_output=True,
         text=True,
