@@ -20,7 +20,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
 
-from bankdata.dataset import DatasetError, Options, Progress, generate, is_current
+from bankdata.dataset import (
+    DatasetError,
+    Options,
+    Progress,
+    generate,
+    is_current,
+    options_for_appending,
+)
 
 DEFAULT_SEED = 20240831
 DEFAULT_TRANSACTIONS = 50_000
@@ -82,7 +89,6 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--transactions",
         type=positive_int,
-        default=DEFAULT_TRANSACTIONS,
         metavar="N",
         help=f"number of loan transactions, January 2019 to August 2024 "
         f"(default: {DEFAULT_TRANSACTIONS:,}; underscores allowed, e.g. 10_000_000)",
@@ -90,7 +96,6 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--seed",
         type=non_negative_int,
-        default=DEFAULT_SEED,
         metavar="S",
         help=f"random seed; the same seed and options give byte-identical files "
         f"(default: {DEFAULT_SEED})",
@@ -105,11 +110,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--defect-rate",
         type=defect_rate,
-        default=0.0,
         metavar="R",
         help="share of rows to corrupt on purpose, every kind of defect the validation "
         "layer rejects, dealt out deterministically; what was injected is recorded in "
         "DIR/_injected_defects.parquet (default: 0, clean data)",
+    )
+    parser.add_argument(
+        "--append-month",
+        metavar="YYYY-MM",
+        help="add the month after the last one to the dataset in DIR, with the options it "
+        "was generated with (a new transactions partition, that month's indicators, and a "
+        "new demographics year when the year changes); every existing partition keeps its "
+        "bytes, so an incremental build has exactly one new month to process",
     )
     parser.add_argument(
         "--skip-if-current",
@@ -139,9 +151,36 @@ def _progress_printer(total_rows: int) -> Callable[[Progress], None]:
     return show
 
 
+def resolve_options(args: argparse.Namespace) -> Options:
+    if args.append_month is None:
+        return Options(
+            seed=DEFAULT_SEED if args.seed is None else args.seed,
+            transactions=args.transactions or DEFAULT_TRANSACTIONS,
+            defect_rate=args.defect_rate or 0.0,
+        )
+    given = [
+        option
+        for option, value in (
+            ("--seed", args.seed),
+            ("--transactions", args.transactions),
+            ("--defect-rate", args.defect_rate),
+        )
+        if value is not None
+    ]
+    if given:
+        raise DatasetError(
+            f"--append-month keeps the dataset's own options; drop {', '.join(given)}"
+        )
+    return options_for_appending(args.output, args.append_month)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    options = Options(seed=args.seed, transactions=args.transactions, defect_rate=args.defect_rate)
+    try:
+        options = resolve_options(args)
+    except DatasetError as error:
+        print(f"generate_data.py: error: {error}", file=sys.stderr)
+        return 2
     if args.skip_if_current and is_current(args.output, options):
         if not args.quiet:
             print(
@@ -168,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
             f"Wrote {sum(rows.values()):,} rows to {args.output}: "
             f"{rows['economic_indicators']:,} economic indicators, "
             f"{rows['demographics']:,} demographics, {rows['transactions']:,} transactions "
-            f"(seed {options.seed})."
+            f"to {options.last_month} (seed {options.seed})."
         )
         if "injected_defects" in manifest:
             injected = manifest["injected_defects"]["rows"]

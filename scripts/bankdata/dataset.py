@@ -26,7 +26,7 @@ from bankdata.defects import (
     inject_transaction_defects,
 )
 from bankdata.economy import demographics, economic_indicators
-from bankdata.periods import transaction_months
+from bankdata.periods import BASE_LAST_MONTH, FIRST_TRANSACTION_MONTH, transaction_months
 from bankdata.profiles import COUNTRIES
 from bankdata.transactions import MonthBatch, TransactionGenerator
 
@@ -62,6 +62,12 @@ class Options:
     seed: int
     transactions: int
     defect_rate: float = 0.0
+    # The last month with transactions: August 2024, or later once months are appended.
+    last_month: str = str(BASE_LAST_MONTH)
+
+    @property
+    def last(self) -> np.datetime64:
+        return np.datetime64(self.last_month, "M")
 
 
 @dataclass(frozen=True)
@@ -98,6 +104,26 @@ def is_current(output: Path, options: Options) -> bool:
     )
 
 
+def options_for_appending(output: Path, month: str) -> Options:
+    """The options that extend the dataset in `output` by `month`, its next month."""
+    manifest = read_manifest(output)
+    if manifest is None:
+        raise DatasetError(
+            f"cannot append to {output}: no {MANIFEST_NAME} there; generate a dataset first"
+        )
+    current = Options(**manifest["options"])
+    try:
+        wanted = np.datetime64(month, "M")
+    except ValueError:
+        raise DatasetError(f"--append-month {month!r} is not a month like 2024-09") from None
+    if wanted != current.last + 1:
+        raise DatasetError(
+            f"cannot append {month} to {output}: its last month is {current.last_month}, "
+            f"so the next one is {current.last + 1}"
+        )
+    return Options(current.seed, current.transactions, current.defect_rate, str(wanted))
+
+
 def _write(table: pa.Table, path: Path, **options: object) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(table, path, **PARQUET_OPTIONS, **options)
@@ -116,9 +142,11 @@ class DefectPlan:
     def choose(cls, options: Options, counts: np.ndarray) -> DefectPlan:
         removed: set[tuple[str, int]] = set()
         if options.defect_rate > 0:
-            # About as many rows as each row-level kind gets, at least one country-month.
-            wanted = max(1, round(counts.size * options.defect_rate / len(TRANSACTION_DEFECTS)))
-            months, countries = np.nonzero(counts)
+            # About as many rows as each row-level kind gets, at least one country-month,
+            # chosen in the base window so that appending a month changes none of it.
+            base = counts[: len(transaction_months())]
+            wanted = max(1, round(base.size * options.defect_rate / len(TRANSACTION_DEFECTS)))
+            months, countries = np.nonzero(base)
             rng = np.random.default_rng([options.seed, 6])
             for pick in rng.choice(len(months), size=min(wanted, len(months)), replace=False):
                 removed.add((COUNTRIES[countries[pick]].code, int(months[pick])))
@@ -154,7 +182,7 @@ def _write_month(
     path = root / "transactions" / f"year={year}" / f"month={month}" / PARQUET_FILE
     table, injected = batch.table(), []
     if plan.active:
-        month_idx = int((batch.month - transaction_months()[0]).astype(int))
+        month_idx = int((batch.month - FIRST_TRANSACTION_MONTH).astype(int))
         table, records = inject_transaction_defects(
             table,
             np.random.default_rng([plan.seed, 5, month_idx]),
@@ -288,9 +316,11 @@ def generate(
     started = time.perf_counter()
     staging = _prepare_staging(output)
     try:
-        indicators, exchange_rates = economic_indicators(options.seed)
-        people = demographics(options.seed)
-        generator = TransactionGenerator(options.seed, options.transactions, exchange_rates)
+        indicators, exchange_rates = economic_indicators(options.seed, options.last)
+        people = demographics(options.seed, options.last)
+        generator = TransactionGenerator(
+            options.seed, options.transactions, exchange_rates, options.last
+        )
         plan = DefectPlan.choose(options, generator.counts)
         indicators = plan.remove_exchange_rates(indicators)
 

@@ -5,7 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from bankdata.periods import DEMOGRAPHIC_YEARS, indicator_months, month_index
+from bankdata.periods import (
+    BASE_LAST_MONTH,
+    demographic_years,
+    indicator_months,
+    month_index,
+)
 from bankdata.profiles import (
     COUNTRIES,
     DEMOGRAPHIC_PROFILES,
@@ -50,12 +55,15 @@ def _interpolate(anchors: Anchors, n_months: int, log_scale: bool) -> np.ndarray
 
 
 def _smooth_noise(rng: np.random.Generator, n: int, persistence: float = 0.6) -> np.ndarray:
-    """Unit-variance AR(1) noise, so series wander rather than jitter month to month."""
-    shocks = rng.standard_normal(n) * np.sqrt(1.0 - persistence**2)
+    """Unit-variance AR(1) noise, so series wander rather than jitter month to month.
+
+    The first n values do not depend on n: a longer series extends a shorter one.
+    """
+    draws = rng.standard_normal(n)
     noise = np.empty(n)
-    noise[0] = rng.standard_normal()
-    for t in range(1, n):  # 69 steps per series: a loop over months, not rows
-        noise[t] = persistence * noise[t - 1] + shocks[t]
+    noise[0] = draws[0]
+    for t in range(1, n):  # ~69 steps per series: a loop over months, not rows
+        noise[t] = persistence * noise[t - 1] + np.sqrt(1.0 - persistence**2) * draws[t]
     return noise
 
 
@@ -80,19 +88,22 @@ def _series(
     return np.round(level / indicator.rounding_step) * indicator.rounding_step
 
 
-def economic_indicators(seed: int) -> tuple[pa.Table, np.ndarray]:
+def economic_indicators(
+    seed: int, last_month: np.datetime64 = BASE_LAST_MONTH
+) -> tuple[pa.Table, np.ndarray]:
     """Long-format indicators, and the exchange-rate matrix [country, month] they contain.
 
     Transactions convert USD amounts to local currency with that same matrix, so the USD
-    amounts the dbt models recover are consistent with the published rates.
+    amounts the dbt models recover are consistent with the published rates. Past the last
+    anchor a series holds its level and keeps its noise.
     """
-    months = indicator_months()
+    months = indicator_months(last_month)
     n_months = len(months)
-    rng = np.random.default_rng([seed, 1])
     countries, indicators, month_values, values, units = [], [], [], [], []
     exchange_rates = np.empty((len(COUNTRIES), n_months))
     for country_idx, country in enumerate(COUNTRIES):
-        for indicator in INDICATORS:
+        for indicator_idx, indicator in enumerate(INDICATORS):
+            rng = np.random.default_rng([seed, 1, country_idx, indicator_idx])
             series = _series(rng, country.code, indicator, n_months)
             if indicator.code == "exchange_rate":
                 exchange_rates[country_idx] = series
@@ -114,15 +125,19 @@ def economic_indicators(seed: int) -> tuple[pa.Table, np.ndarray]:
     return table, exchange_rates
 
 
-def demographics(seed: int) -> pa.Table:
-    """One row per country and year, 2019-2024."""
-    rng = np.random.default_rng([seed, 2])
-    years = np.array(DEMOGRAPHIC_YEARS)
+def _held(values: tuple[float, ...], n: int) -> np.ndarray:
+    """`values`, with the last one repeated until there are n."""
+    return np.array([*values, *[values[-1]] * (n - len(values))])[:n]
+
+
+def demographics(seed: int, last_month: np.datetime64 = BASE_LAST_MONTH) -> pa.Table:
+    """One row per country and year, 2019 to the year of `last_month`."""
+    years = demographic_years(last_month)
     elapsed = years - years[0]
     # Life expectancy fell in 2020 and bottomed in 2021 with COVID-19, then recovered.
-    covid_shape = np.array([0.0, 0.5, 1.0, 0.35, 0.1, -0.1])[: len(years)]
+    covid_shape = np.array([0.0, 0.5, 1.0, 0.35, 0.1] + [-0.1] * (len(years) - 5))[: len(years)]
     columns: dict[str, list[np.ndarray]] = {name: [] for name in DEMOGRAPHIC_SCHEMA.names}
-    for country in COUNTRIES:
+    for country_idx, country in enumerate(COUNTRIES):
         (
             population_mn,
             growth_pct,
@@ -133,7 +148,9 @@ def demographics(seed: int) -> pa.Table:
             poverty,
             median_age,
         ) = DEMOGRAPHIC_PROFILES[country.code]
-        jitter = rng.standard_normal((6, len(years)))
+        rng = np.random.default_rng([seed, 2, country_idx])
+        # One row of draws per year, so a later year extends the earlier ones.
+        jitter = rng.standard_normal((len(years), 6)).T
         population = population_mn * 1e6 * (1 + growth_pct / 100) ** elapsed
         population *= 1 + 0.002 * jitter[0]
         columns["country_code"].append(np.full(len(years), country.code))
@@ -149,7 +166,7 @@ def demographics(seed: int) -> pa.Table:
             np.round(life_exp - covid_loss * covid_shape + 0.1 * jitter[3], 1)
         )
         columns["poverty_rate_pct"].append(
-            np.round(np.clip(np.array(poverty) + 0.3 * jitter[4], 0.0, 100.0), 1)
+            np.round(np.clip(_held(poverty, len(years)) + 0.3 * jitter[4], 0.0, 100.0), 1)
         )
         columns["median_age_years"].append(
             np.round(median_age + 0.3 * elapsed + 0.05 * jitter[5], 1)

@@ -1,15 +1,21 @@
-"""The calendar the dataset covers, as numpy month arrays."""
+"""The calendar the dataset covers, as numpy month arrays.
+
+The base window is January 2019 to August 2024 (68 months of transactions); appending
+months (`--append-month`) extends it one month at a time. Every random stream is keyed by
+month or series, not by the window's length, so extending the window leaves every
+existing month's data unchanged.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
-# Transactions run from January 2019 to August 2024 (68 months). Indicators start a month
-# earlier so that month-over-month changes exist for the first transaction month.
+# Indicators start a month before the transactions so that month-over-month changes
+# exist for the first transaction month.
 FIRST_TRANSACTION_MONTH = np.datetime64("2019-01", "M")
-LAST_MONTH = np.datetime64("2024-08", "M")
+BASE_LAST_MONTH = np.datetime64("2024-08", "M")
 FIRST_INDICATOR_MONTH = FIRST_TRANSACTION_MONTH - 1
-DEMOGRAPHIC_YEARS: tuple[int, ...] = tuple(range(2019, 2025))
+FIRST_DEMOGRAPHIC_YEAR = 2019
 
 
 def month_range(first: np.datetime64, last: np.datetime64) -> np.ndarray:
@@ -17,12 +23,16 @@ def month_range(first: np.datetime64, last: np.datetime64) -> np.ndarray:
     return np.arange(first, last + 1, dtype="datetime64[M]")
 
 
-def indicator_months() -> np.ndarray:
-    return month_range(FIRST_INDICATOR_MONTH, LAST_MONTH)
+def indicator_months(last: np.datetime64 = BASE_LAST_MONTH) -> np.ndarray:
+    return month_range(FIRST_INDICATOR_MONTH, last)
 
 
-def transaction_months() -> np.ndarray:
-    return month_range(FIRST_TRANSACTION_MONTH, LAST_MONTH)
+def transaction_months(last: np.datetime64 = BASE_LAST_MONTH) -> np.ndarray:
+    return month_range(FIRST_TRANSACTION_MONTH, last)
+
+
+def demographic_years(last: np.datetime64 = BASE_LAST_MONTH) -> np.ndarray:
+    return np.arange(FIRST_DEMOGRAPHIC_YEAR, last.astype(int) // 12 + 1970 + 1)
 
 
 def month_index(month: str) -> int:

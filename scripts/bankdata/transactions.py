@@ -15,7 +15,7 @@ from typing import ClassVar
 import numpy as np
 import pyarrow as pa
 
-from bankdata.periods import LAST_MONTH, transaction_months
+from bankdata.periods import BASE_LAST_MONTH, FIRST_TRANSACTION_MONTH, transaction_months
 from bankdata.profiles import (
     COUNTRIES,
     FIXED_EXCHANGE_RATE,
@@ -98,20 +98,38 @@ def _decimal_from_cents(cents: np.ndarray) -> pa.Array:
     )
 
 
-def monthly_counts(seed: int, n_transactions: int) -> np.ndarray:
-    """How many transactions each [month, country] gets, summing to exactly n."""
-    months = transaction_months()
+def monthly_counts(
+    seed: int, n_transactions: int, last_month: np.datetime64 = BASE_LAST_MONTH
+) -> np.ndarray:
+    """How many transactions each [month, country] gets.
+
+    The base window (to August 2024) holds exactly n; an appended month gets what the
+    trend gives it on the same scale, drawn from a stream of its own, so appending never
+    changes the months before it.
+    """
+    months = transaction_months(last_month)
     elapsed = np.arange(len(months))
+    base_length = len(transaction_months())
     calendar_month = months.astype(int) % 12 + 1
-    # The book grows about 2.5x over the period; December closes the budget year with a
-    # burst of activity, January is quiet, and the 2020 lockdowns slowed everything.
-    growth = 1.0 + 1.5 * elapsed / max(len(months) - 1, 1)
+    # The book grows about 2.5x over the base window; December closes the budget year
+    # with a burst of activity, January is quiet, and the 2020 lockdowns slowed everything.
+    growth = 1.0 + 1.5 * elapsed / (base_length - 1)
     season = np.where(calendar_month == 12, 1.25, np.where(calendar_month == 1, 0.85, 1.0))
     lockdown = 1.0 - 0.25 * np.exp(-(((months - COVID_PEAK_MONTH).astype(int) / 1.5) ** 2))
     weights = np.outer(growth * season * lockdown, _COUNTRY_WEIGHTS)
+    base = weights[:base_length]
     rng = np.random.default_rng([seed, 3])
-    flat = rng.multinomial(n_transactions, weights.ravel() / weights.sum())
-    return flat.reshape(weights.shape)
+    counts = np.empty(weights.shape, dtype=np.int64)
+    counts[:base_length] = rng.multinomial(n_transactions, base.ravel() / base.sum()).reshape(
+        base.shape
+    )
+    for month_idx in range(base_length, len(months)):
+        expected = round(n_transactions * weights[month_idx].sum() / base.sum())
+        month_rng = np.random.default_rng([seed, 3, month_idx])
+        counts[month_idx] = month_rng.multinomial(
+            expected, _COUNTRY_WEIGHTS / _COUNTRY_WEIGHTS.sum()
+        )
+    return counts
 
 
 class LoanBook:
@@ -190,14 +208,21 @@ class MonthBatch:
 class TransactionGenerator:
     """Yields one MonthBatch per month with transactions, in calendar order."""
 
-    def __init__(self, seed: int, n_transactions: int, exchange_rates: np.ndarray) -> None:
+    def __init__(
+        self,
+        seed: int,
+        n_transactions: int,
+        exchange_rates: np.ndarray,
+        last_month: np.datetime64 = BASE_LAST_MONTH,
+    ) -> None:
         self.seed = seed
-        self.months = transaction_months()
-        self.counts = monthly_counts(seed, n_transactions)
+        self.months = transaction_months(last_month)
+        self.counts = monthly_counts(seed, n_transactions, last_month)
         # exchange_rates has one leading month (December 2018) before the first transaction.
         self.exchange_rates = exchange_rates[:, 1:]
         self.book = LoanBook()
-        expected_loans = self.counts.sum(axis=0) * 0.35
+        # Sized on the base window, so appended months draw from the same borrowers.
+        expected_loans = self.counts[: len(transaction_months())].sum(axis=0) * 0.35
         # Roughly 0.6 borrowers per loan: many borrowers come back for another loan.
         self.borrower_pool = np.maximum(np.round(expected_loans * 0.6), 20).astype(np.int64)
         self.borrower_offset = np.concatenate([[0], np.cumsum(self.borrower_pool)[:-1]])
@@ -351,7 +376,7 @@ class TransactionGenerator:
     ) -> np.ndarray:
         months_from_covid = (month - COVID_PEAK_MONTH).astype(int)
         months_from_devaluation = (month - ARGENTINA_DEVALUATION_MONTH).astype(int)
-        elapsed = (month - transaction_months()[0]).astype(int)
+        elapsed = (month - FIRST_TRANSACTION_MONTH).astype(int)
         month_effect = (
             # Lockdowns: payments bounced while borrowers' cash flows stopped.
             0.7 * np.exp(-((months_from_covid / 3.0) ** 2))
@@ -374,8 +399,9 @@ class TransactionGenerator:
         status = np.where(unsuccessful, np.where(reversed_, REVERSED, FAILED), COMPLETED)
 
         # Settlement takes days, so the last weeks of the extract are still pending; a few
-        # older items are stuck in reconciliation.
-        data_end = (LAST_MONTH + 1).astype("datetime64[s]")
+        # older items are stuck in reconciliation. The base window was extracted at its
+        # end; an appended month is extracted at its own end.
+        data_end = (max(month, BASE_LAST_MONTH) + 1).astype("datetime64[s]")
         days_before_end = (data_end - transaction_at).astype(np.int64) / SECONDS_PER_DAY
         pending_probability = 0.0005 + 0.25 * np.exp(-days_before_end / 7.0)
         status = np.where(rng.random(len(kind)) < pending_probability, PENDING, status)
