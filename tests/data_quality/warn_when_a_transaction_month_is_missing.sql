@@ -8,9 +8,8 @@ with
 
 delivered as (
 
-    select distinct
-        {{ partition_month_start('partition_year', 'partition_month') }} as month_start_date
-    from {{ ref('stg_bank__transactions') }}
+    select {{ partition_month_start('partition_year', 'partition_month') }} as month_start_date
+    from {{ ref('int_transaction_partitions_fingerprinted') }}
 
 ),
 

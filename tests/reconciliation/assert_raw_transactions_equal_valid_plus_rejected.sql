@@ -6,15 +6,15 @@
 
 with
 
+-- Counted once per run when the partitions are fingerprinted, not by re-reading Parquet.
 raw_rows as (
 
     select
         partition_year,
         partition_month,
-        count(*) as row_count,
-        coalesce(sum(amount_local), 0) as amount_local
-    from {{ ref('stg_bank__transactions') }}
-    group by partition_year, partition_month
+        raw_row_count as row_count,
+        raw_amount_local as amount_local
+    from {{ ref('int_transaction_partitions_fingerprinted') }}
 
 ),
 

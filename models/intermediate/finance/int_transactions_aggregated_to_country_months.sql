@@ -1,9 +1,26 @@
+{#
+    Incremental by month: only the months whose delivery changed are aggregated again.
+#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_rebuilt_partitions(ref('int_transactions_validated'), 'month_start_date') }}",
+) }}
+{%- set partitions = partitions_to_rebuild(
+    ref('int_transactions_validated'), 'month_start_date'
+) -%}
+
 with
 
 transactions as (
 
     select * from {{ ref('int_transactions_validated') }}
-    where is_valid
+    where
+        is_valid
+        {%- if is_incremental() %}
+        and {{ in_partitions(partitions) }}
+        {%- endif %}
 
 ),
 
@@ -12,7 +29,8 @@ aggregated as (
     select
         country_code,
         month_start_date,
-        {{ transaction_outcome_metrics() }}
+        {{ transaction_outcome_metrics() }},
+        max(partition_fingerprint) as partition_fingerprint
     from transactions
     group by country_code, month_start_date
 

@@ -2,8 +2,20 @@
     Every raw transaction with the codes of the validation rules it breaks. Valid rows go
     on to fct_transactions; the others are quarantined in fct_rejected_transactions. The
     codes are listed, with their remedies, in seeds/rejection_reasons.csv.
+
+    Incremental by monthly partition: a run validates only new and re-delivered months
+    (see macros/incremental_partitions.sql); the rules that look across months (the
+    first delivery of an id wins, a payment needs an earlier disbursement) consult the
+    rows already validated. A re-delivery that would change the verdict on rows of other
+    months (an id or a disbursement moving between months) needs a full refresh.
 #}
-{{ config(materialized='table') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_rebuilt_partitions(ref('int_transaction_partitions_fingerprinted')) }}",
+) }}
+{%- set partitions = partitions_to_rebuild(ref('int_transaction_partitions_fingerprinted')) -%}
 {%- set now = 'cast(' ~ dbt.current_timestamp() ~ ' as timestamp)' -%}
 {%- set first_transaction_at = "cast('" ~ var('first_transaction_date') ~ "' as timestamp)" -%}
 {%- set rules = [
@@ -39,6 +51,41 @@ with
 transactions as (
 
     select * from {{ ref('int_transactions_converted_to_usd') }}
+    {%- if is_incremental() %}
+    where {{ in_partitions(partitions) }}
+    {%- endif %}
+
+),
+
+fingerprints as (
+
+    select
+        partition_year,
+        partition_month,
+        partition_fingerprint
+    from {{ ref('int_transaction_partitions_fingerprinted') }}
+
+),
+
+-- Rows of other months, validated before: they take part in the cross-month rules.
+-- (None on a full build, where every month is in the batch.)
+history as (
+
+    select
+        transaction_id,
+        loan_id,
+        transaction_type,
+        transaction_status,
+        transaction_at,
+        source_file,
+        source_row_number
+    {%- if is_incremental() %}
+    from {{ this }}
+    where not {{ in_partitions(partitions) }}
+    {%- else %}
+    from transactions
+    where 1 = 0
+    {%- endif %}
 
 ),
 
@@ -66,30 +113,93 @@ transaction_types as (
 -- A payment needs its loan to have been paid out: the first completed disbursement of
 -- each loan, among all delivered rows (a disbursement rejected for another reason still
 -- paid the money out).
-first_disbursements as (
+disbursements as (
 
     select
         loan_id,
-        min(transaction_at) as first_disbursed_at
+        transaction_at
     from transactions
     where
         transaction_type = 'disbursement'
         and transaction_status = 'completed'
         and loan_id is not null
+    union all
+    select
+        loan_id,
+        transaction_at
+    from history
+    where
+        transaction_type = 'disbursement'
+        and transaction_status = 'completed'
+        and loan_id in (select transactions.loan_id from transactions)
+
+),
+
+first_disbursements as (
+
+    select
+        loan_id,
+        min(transaction_at) as first_disbursed_at
+    from disbursements
     group by loan_id
 
 ),
 
+deliveries as (
+
+    select
+        transaction_id,
+        source_file,
+        source_row_number,
+        true as is_in_batch
+    from transactions
+    where transaction_id is not null
+    union all
+    select
+        transaction_id,
+        source_file,
+        source_row_number,
+        false as is_in_batch
+    from history
+    where transaction_id in (select transactions.transaction_id from transactions)
+
+),
+
 -- The first delivery of a transaction id wins, in file order, which is time order.
+occurrences as (
+
+    select
+        source_file,
+        source_row_number,
+        occurrence
+    from (
+        select
+            source_file,
+            source_row_number,
+            is_in_batch,
+            row_number() over (
+                partition by transaction_id
+                order by source_file, source_row_number
+            ) as occurrence
+        from deliveries
+    ) as ranked
+    where is_in_batch
+
+),
+
 numbered as (
 
     select
         transactions.*,
-        row_number() over (
-            partition by transactions.transaction_id
-            order by transactions.source_file, transactions.source_row_number
-        ) as occurrence
+        occurrences.occurrence,
+        fingerprints.partition_fingerprint
     from transactions
+    left join occurrences
+        on transactions.source_file = occurrences.source_file
+        and transactions.source_row_number = occurrences.source_row_number
+    inner join fingerprints
+        on transactions.partition_year = fingerprints.partition_year
+        and transactions.partition_month = fingerprints.partition_month
 
 ),
 
@@ -141,6 +251,8 @@ validated as (
         transaction_at,
         transaction_date,
         month_start_date,
+        partition_fingerprint,
+        cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}' as timestamp) as validated_at,
         {{ rejection_reasons(rules) | indent(8) }}
     from facts
 

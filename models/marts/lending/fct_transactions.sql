@@ -1,9 +1,27 @@
+{#
+    Incremental by monthly partition, like int_transactions_validated: a run replaces the
+    months whose delivery changed and leaves the others alone.
+#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_rebuilt_partitions(ref('int_transactions_validated'), 'month_start_date') }}",
+) }}
+{%- set partitions = partitions_to_rebuild(
+    ref('int_transactions_validated'), 'month_start_date'
+) -%}
+
 with
 
 transactions as (
 
     select * from {{ ref('int_transactions_validated') }}
-    where is_valid
+    where
+        is_valid
+        {%- if is_incremental() %}
+        and {{ in_partitions(partitions) }}
+        {%- endif %}
 
 ),
 
@@ -49,7 +67,10 @@ joined as (
         transactions.amount_usd,
         transactions.transaction_at,
         transactions.transaction_date,
-        transactions.month_start_date
+        transactions.month_start_date,
+        transactions.source_file,
+        transactions.source_row_number,
+        transactions.partition_fingerprint
     from transactions
     left join countries
         on transactions.country_code = countries.country_code
