@@ -127,7 +127,10 @@ def test_marts_are_public_with_grain_owner_and_refresh(manifest: dict) -> None:
     assert set(public_models(manifest)) == set(marts), "public access is for the marts only"
     for name, node in marts.items():
         meta = node["config"]["meta"]
-        assert {"grain", "owner", "refresh"} <= set(meta), f"{name} lacks {meta}"
+        assert {"grain", "owner", "refresh"} <= set(meta), (
+            f"{name} states no grain, owner or refresh in meta ({meta}): give it "
+            f'`{name}: {{+meta: {{grain: "One row per ..."}}}}` under marts in dbt_project.yml'
+        )
         assert meta["grain"].lower().startswith("one row per"), name
         assert node["group"] == "lending_analytics", name
     group = manifest["groups"][f"group.{PROJECT}.lending_analytics"]
