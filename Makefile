@@ -1,6 +1,7 @@
 # Two commands do everything on a fresh machine:
 #   make run    install, generate the default data (if not current), dbt build, summary
 #   make test   every check: ruff, pytest (generator + end-to-end), sqlfluff, dbt build
+# For analysts, after `make run`: make docs / docs-serve, make metrics, make report.
 # Run `make help` for the rest.
 
 SHELL := /bin/bash
@@ -23,17 +24,23 @@ WAREHOUSE_DIR := $(dir $(DBT_DUCKDB_PATH))
 
 RUNTIME_STAMP := $(VENV)/.runtime-installed
 DEV_STAMP := $(VENV)/.dev-installed
+# The browser tests drive Debian's Chromium; test tools never download a browser.
+CHROMIUM := /usr/bin/chromium
+DOCS_PORT ?= 8080
+NEEDS_WAREHOUSE = @test -f $(DBT_DUCKDB_PATH) || { \
+	echo "make $@: $(DBT_DUCKDB_PATH) not found; run 'make run' first" >&2; exit 1; }
 
-.PHONY: help run test install install-dev generate build summary lint pytest clean
+.PHONY: help run test install install-dev install-browser generate build summary lint pytest \
+	docs docs-serve metrics report clean
 
 help: ## Show the available targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 run: $(RUNTIME_STAMP) ## Install, generate the default data, check it, dbt build, print a summary
 	$(BIN)/python scripts/generate_data.py --skip-if-current
 	$(BIN)/python scripts/run_build.py
 
-test: $(DEV_STAMP) ## Run every check (what CI runs)
+test: $(DEV_STAMP) install-browser ## Run every check (what CI runs)
 	$(MAKE) lint
 	$(MAKE) pytest
 	$(BIN)/python scripts/generate_data.py --skip-if-current
@@ -42,6 +49,13 @@ test: $(DEV_STAMP) ## Run every check (what CI runs)
 install: $(RUNTIME_STAMP) ## Create .venv with the pinned runtime dependencies
 
 install-dev: $(DEV_STAMP) ## Add the pinned development and test tools
+
+install-browser: ## Install Debian's chromium for the browser tests (apt-get, as root)
+	@test -x $(CHROMIUM) || { \
+		echo "Installing Debian's chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium \
+		|| { echo "Could not install chromium: run 'apt-get install chromium' as root" >&2; \
+		exit 1; }; }
 
 generate: $(RUNTIME_STAMP) ## Regenerate the default dataset in data/raw
 	$(BIN)/python scripts/generate_data.py
@@ -55,11 +69,32 @@ lint: $(DEV_STAMP) ## ruff (lint + format) on Python, sqlfluff on the dbt SQL
 	@mkdir -p $(WAREHOUSE_DIR)
 	$(BIN)/sqlfluff lint models tests
 
-pytest: $(DEV_STAMP) ## Generator tests and the end-to-end dbt build on a small dataset
+pytest: $(DEV_STAMP) install-browser ## Generator, end-to-end dbt, docs site, metrics, report
 	$(BIN)/python -m pytest
 
-clean: ## Remove dbt artifacts, generated data and the DuckDB file (keeps .venv)
-	rm -rf target logs data
+docs: $(RUNTIME_STAMP) ## Generate the docs site, and target/static_index.html to share
+	$(NEEDS_WAREHOUSE)
+	$(BIN)/dbt docs generate --static
+	@echo "Docs site in target/: browse it with 'make docs-serve', or open or share the"
+	@echo "single file target/static_index.html (needs no server)."
+
+docs-serve: $(RUNTIME_STAMP) ## Serve the docs site on http://localhost:8080 (DOCS_PORT=...)
+	@test -f target/index.html -a -f target/catalog.json || { \
+		echo "make docs-serve: no docs site in target/; run 'make docs' first" >&2; exit 1; }
+	$(BIN)/dbt docs serve --host 127.0.0.1 --port $(DOCS_PORT) --no-browser
+
+metrics: $(RUNTIME_STAMP) ## Example metric query: success rate by country and year
+	$(NEEDS_WAREHOUSE)
+	$(BIN)/mf query --metrics success_rate,settled_count,disbursed_usd \
+		--group-by country__country_name,metric_time__year \
+		--order country__country_name,metric_time__year --decimals 4
+
+report: $(RUNTIME_STAMP) ## Write the charts report to reports/lending_report.html
+	$(NEEDS_WAREHOUSE)
+	$(BIN)/python scripts/build_report.py --output reports/lending_report.html
+
+clean: ## Remove dbt artifacts, generated data, the DuckDB file and reports (keeps .venv)
+	rm -rf target logs data reports test-artifacts
 
 $(RUNTIME_STAMP): requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

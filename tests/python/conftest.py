@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import pytest
+from playwright.sync_api import BrowserContext, sync_playwright
 
 from bankdata.dataset import Options, generate
 
@@ -146,3 +151,121 @@ def small_build(tmp_path_factory: pytest.TempPathFactory, dbt_env: dict[str, str
         "result": result,
         "fingerprints": mart_fingerprints(root / "warehouse.duckdb"),
     }
+
+
+# --- The analysts' tools: a built copy of the project ------------------------------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Chromium as the issue prescribes it: headless, no GPU, nothing fetched in the background.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS_DIR", PROJECT_ROOT / "test-artifacts"))
+# What a copy of the project leaves behind: environments, caches, outputs of other runs.
+NOT_PROJECT = shutil.ignore_patterns(
+    ".git",
+    ".venv",
+    "target",
+    "logs",
+    "data",
+    "dbt_packages",
+    "reports",
+    "test-artifacts",
+    "__pycache__",
+    ".pytest_cache",
+    ".ruff_cache",
+)
+
+
+@dataclass(frozen=True)
+class AnalystBuild:
+    """A copy of the project, built on a small dataset, with its docs site generated."""
+
+    project: Path
+    database: Path
+    env: dict[str, str]
+
+    @property
+    def target(self) -> Path:
+        return self.project / "target"
+
+    def manifest(self) -> dict:
+        return json.loads((self.target / "manifest.json").read_text())
+
+    def run(self, *args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+        """A command run in the copy, as an analyst runs it in the project."""
+        return subprocess.run(
+            list(args),
+            cwd=self.project,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+
+
+@pytest.fixture(scope="session")
+def analyst_build(
+    tmp_path_factory: pytest.TempPathFactory, dbt_env: dict[str, str]
+) -> AnalystBuild:
+    """`make run && make docs` on a copy of the project and a small generated dataset.
+
+    A copy, because the MetricFlow CLI reads `target/` of the project it runs in; the
+    project's own target/, warehouse and partial-parse state stay untouched.
+    """
+    root = tmp_path_factory.mktemp("analyst")
+    project = root / "project"
+    shutil.copytree(PROJECT_ROOT, project, ignore=NOT_PROJECT)
+    # A few defects of every kind, so the rejected-rows chart and the data-quality marts
+    # have something to show; the threshold is raised so that the build completes.
+    generated = run_generator(
+        "--transactions", "4000", "--seed", "7", "--defect-rate", "0.01",
+        "--output", str(root / "raw"),
+    )  # fmt: skip
+    assert generated.returncode == 0, generated.stderr
+    env = dict(dbt_env)
+    env.update(
+        DBT_PROFILES_DIR=str(project),
+        DBT_PROJECT_DIR=str(project),
+        BANK_RAW_DATA_PATH=str(root / "raw"),
+        DBT_DUCKDB_PATH=str(project / "data" / "lending_research.duckdb"),
+    )
+    (project / "data").mkdir()
+    build = AnalystBuild(
+        project=project, database=project / "data" / "lending_research.duckdb", env=env
+    )
+    for command in (
+        ("build", "--vars", "{max_rejected_share: 0.5}"),
+        ("docs", "generate", "--static"),
+    ):
+        result = build.run(DBT, *command)
+        assert result.returncode == 0, f"dbt {' '.join(command)} failed:\n{result.stdout[-5000:]}"
+    return build
+
+
+@pytest.fixture(scope="session")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserContext]:
+    """Debian's Chromium, driven by Playwright, with a fresh profile for this session."""
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} not found: run `make install-browser` (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            tmp_path_factory.mktemp("chromium-profile"),
+            executable_path=CHROMIUM,
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport={"width": 1600, "height": 900},
+            device_scale_factor=1.5,
+        )
+        # A ceiling for a busy machine, not a performance bound: waits end when the page is ready.
+        context.set_default_timeout(180_000)
+        yield context
+        context.close()

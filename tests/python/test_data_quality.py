@@ -382,7 +382,7 @@ def test_the_secret_check_catches_a_literal_credential(tmp_path: Path) -> None:
     leaky.write_text(
         "prod:\n"
         f"  {password_key}: Sup3rS3cret!\n"
-        '  host: "{{ env_var(\'REDSHIFT_HOST\') }}"\n'
+        "  host: \"{{ env_var('REDSHIFT_HOST') }}\"\n"
         f"  aws_key: {access_key}\n"
         f"  safe_{password_key}: \"{{{{ env_var('DBT_ENV_SECRET_REDSHIFT_PASSWORD') }}}}\"\n"
     )

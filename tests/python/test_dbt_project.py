@@ -23,10 +23,14 @@ def test_build_passes_with_zero_warnings(small_build: dict) -> None:
     assert "[WARNING]" not in result.stdout
     assert "Deprecat" not in result.stdout
     run_results = json.loads((small_build["root"] / "target" / "run_results.json").read_text())
-    statuses = {r["status"] for r in run_results["results"]}
+    results = run_results["results"]
+    # dbt build lists exposures as nodes with nothing to run.
+    exposures = [r for r in results if r["unique_id"].startswith("exposure.")]
+    assert {r["status"] for r in exposures} == {"no-op"}
+    statuses = {r["status"] for r in results if r not in exposures}
     assert statuses <= {"success", "pass"}
-    kinds = {r["unique_id"].split(".")[0] for r in run_results["results"]}
-    assert kinds == {"seed", "model", "test", "unit_test"}
+    kinds = {r["unique_id"].split(".")[0] for r in results}
+    assert kinds == {"seed", "model", "test", "unit_test", "exposure"}
 
 
 @pytest.mark.slow
