@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -60,3 +61,15 @@ def dbt_env() -> dict[str, str]:
     env = dict(os.environ)
     env.update(DO_NOT_TRACK="1", DBT_PROFILES_DIR=str(PROJECT_ROOT))
     return env
+
+
+# What a copy of the project leaves behind: environments, build output and data.
+_NOT_PROJECT = shutil.ignore_patterns(
+    ".git", ".venv", "target", "logs", "data", "dbt_packages", "__pycache__", "*.duckdb*"
+)
+
+
+def copy_project(destination: Path) -> Path:
+    """A copy of the dbt project (sources, not build output) to change freely in a test."""
+    shutil.copytree(PROJECT_ROOT, destination, ignore=_NOT_PROJECT)
+    return destination
