@@ -9,7 +9,8 @@ Writes three datasets under --output:
 
 plus _manifest.json (options, row counts, files). The same options always produce the
 same bytes. The dataset is written to a temporary sibling directory and swapped in at the
-end, so an interrupted run leaves the previous dataset as it was.
+end, so an interrupted run leaves the previous dataset as it was. An s3://bucket/prefix
+output is generated locally, then published there in the same layout (publish_dataset.py).
 """
 
 from __future__ import annotations
@@ -55,6 +56,11 @@ def non_negative_int(text: str) -> int:
     return value
 
 
+def output_location(text: str) -> Path | str:
+    """A local folder, or an s3:// URI kept as text (a Path would fold its '//')."""
+    return text if text.startswith("s3://") else Path(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineErrorParser(
         prog="generate_data.py",
@@ -63,7 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
             "Examples:\n"
             "  python scripts/generate_data.py                       # the default dataset\n"
             "  python scripts/generate_data.py --transactions 10_000_000 --output /tmp/big\n"
-            "  python scripts/generate_data.py --seed 7 --output /tmp/other-seed"
+            "  python scripts/generate_data.py --seed 7 --output /tmp/other-seed\n"
+            "  python scripts/generate_data.py --output s3://lending-lake/raw"
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -85,10 +92,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--output",
-        type=Path,
+        type=output_location,
         default=Path("data/raw"),
         metavar="DIR",
-        help="dataset directory, replaced as a whole when the run succeeds (default: data/raw)",
+        help="dataset directory, replaced as a whole when the run succeeds, or "
+        "s3://bucket/prefix to publish there (default: data/raw)",
     )
     parser.add_argument(
         "--skip-if-current",
@@ -121,6 +129,8 @@ def _progress_printer(total_rows: int) -> Callable[[Progress], None]:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     options = Options(seed=args.seed, transactions=args.transactions)
+    if isinstance(args.output, str):
+        return _publish_main(args, options)
     if args.skip_if_current and is_current(args.output, options):
         if not args.quiet:
             print(
@@ -148,6 +158,32 @@ def main(argv: list[str] | None = None) -> int:
             f"{rows['economic_indicators']:,} economic indicators, "
             f"{rows['demographics']:,} demographics, {rows['transactions']:,} transactions "
             f"(seed {options.seed})."
+        )
+    return 0
+
+
+def _publish_main(args: argparse.Namespace, options: Options) -> int:
+    """--output s3://...: the same dataset, published by publish_dataset.py."""
+    from publish_dataset import generate_to_s3, remote_is_current
+
+    try:
+        if args.skip_if_current and remote_is_current(args.output, options):
+            if not args.quiet:
+                print(f"Data in {args.output} is current; not regenerating.")
+            return 0
+        show_progress = not args.quiet and options.transactions >= PROGRESS_THRESHOLD
+        manifest = generate_to_s3(
+            args.output,
+            options,
+            on_progress=_progress_printer(options.transactions) if show_progress else None,
+        )
+    except DatasetError as error:
+        print(f"generate_data.py: error: {error}", file=sys.stderr)
+        return 1
+    if not args.quiet:
+        print(
+            f"Published {sum(manifest['rows'].values()):,} rows in {len(manifest['files'])} "
+            f"files to {args.output} (seed {options.seed})."
         )
     return 0
 
