@@ -20,21 +20,12 @@ import argparse
 import json
 import sys
 from collections import defaultdict
-from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+from problems import Problem, report
 
 KEY_TESTS = ("unique", "not_null", "unique_combination_of_columns")
-
-
-@dataclass(frozen=True)
-class Problem:
-    where: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.where}: {self.message}"
 
 
 def _yaml_file(node: dict) -> str:
@@ -202,10 +193,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     problems = check(manifest, args.duckdb)
     if problems:
-        print(f"Metadata gate: {len(problems)} problem(s)", file=sys.stderr)
-        for problem in problems:
-            print(f"  {problem}", file=sys.stderr)
-        return 1
+        return report("Metadata gate", problems)
     models = len(_own(manifest, "model"))
     print(
         f"Metadata gate passed: {models} models, their columns, seeds and sources described; "

@@ -24,10 +24,10 @@ import json
 import os
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+from problems import Problem, report
 from redshift_sql import duckdb_only, parse_problems, redshift_type_problem
 
 # Settings the prod target and the stage_external_sources macro read. Fixed dummies, so
@@ -49,15 +49,6 @@ ENV_PREFIXES = ("REDSHIFT_", "DBT_ENV_SECRET_", "BANK_LAKE_")
 CHECKED_RESOURCES = ("model", "test", "analysis", "snapshot")
 DDL_ANALYSIS = "stage_external_sources"
 STRING_TYPES = ("varchar", "character varying", "nvarchar", "char", "character", "nchar")
-
-
-@dataclass(frozen=True)
-class Problem:
-    where: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.where}: {self.message}"
 
 
 def offline_env() -> dict[str, str]:
@@ -273,10 +264,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.duckdb:
         problems += check_lengths_against_data(manifest, args.duckdb)
     if problems:
-        print(f"Redshift check: {len(problems)} problem(s)", file=sys.stderr)
-        for problem in problems:
-            print(f"  {problem}", file=sys.stderr)
-        return 1
+        return report("Redshift check", problems)
     print(
         f"Redshift check passed: {checked} compiled models, tests and analyses parse as "
         f"Redshift SQL with no DuckDB-only constructs; {len(manifest['sources'])} sources "

@@ -126,21 +126,38 @@ def _progress_printer(total_rows: int) -> Callable[[Progress], None]:
     return show
 
 
+def _is_current(output: Path | str, options: Options) -> bool:
+    if isinstance(output, Path):
+        return is_current(output, options)
+    from publish_dataset import remote_is_current
+
+    return remote_is_current(output, options)
+
+
+def _write(
+    output: Path | str, options: Options, on_progress: Callable[[Progress], None] | None
+) -> dict:
+    """Generate into a local folder, or generate and publish to an s3:// URI."""
+    if isinstance(output, Path):
+        return generate(output, options, on_progress=on_progress)
+    from publish_dataset import generate_to_s3
+
+    return generate_to_s3(output, options, on_progress=on_progress)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     options = Options(seed=args.seed, transactions=args.transactions)
-    if isinstance(args.output, str):
-        return _publish_main(args, options)
-    if args.skip_if_current and is_current(args.output, options):
-        if not args.quiet:
-            print(
-                f"Data in {args.output} is current (seed {options.seed}, "
-                f"{options.transactions:,} transactions); not regenerating."
-            )
-        return 0
     show_progress = not args.quiet and options.transactions >= PROGRESS_THRESHOLD
     try:
-        manifest = generate(
+        if args.skip_if_current and _is_current(args.output, options):
+            if not args.quiet:
+                print(
+                    f"Data in {args.output} is current (seed {options.seed}, "
+                    f"{options.transactions:,} transactions); not regenerating."
+                )
+            return 0
+        manifest = _write(
             args.output,
             options,
             on_progress=_progress_printer(options.transactions) if show_progress else None,
@@ -149,7 +166,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"generate_data.py: error: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print(f"generate_data.py: interrupted; {args.output} was left as it was", file=sys.stderr)
+        outcome = (
+            "was left as it was"
+            if isinstance(args.output, Path)
+            # The old _manifest.json stays until every new file is up: rerun to finish.
+            else "keeps its previous manifest; run again to finish publishing"
+        )
+        print(f"generate_data.py: interrupted; {args.output} {outcome}", file=sys.stderr)
         return 130
     if not args.quiet:
         rows = manifest["rows"]
@@ -158,32 +181,6 @@ def main(argv: list[str] | None = None) -> int:
             f"{rows['economic_indicators']:,} economic indicators, "
             f"{rows['demographics']:,} demographics, {rows['transactions']:,} transactions "
             f"(seed {options.seed})."
-        )
-    return 0
-
-
-def _publish_main(args: argparse.Namespace, options: Options) -> int:
-    """--output s3://...: the same dataset, published by publish_dataset.py."""
-    from publish_dataset import generate_to_s3, remote_is_current
-
-    try:
-        if args.skip_if_current and remote_is_current(args.output, options):
-            if not args.quiet:
-                print(f"Data in {args.output} is current; not regenerating.")
-            return 0
-        show_progress = not args.quiet and options.transactions >= PROGRESS_THRESHOLD
-        manifest = generate_to_s3(
-            args.output,
-            options,
-            on_progress=_progress_printer(options.transactions) if show_progress else None,
-        )
-    except DatasetError as error:
-        print(f"generate_data.py: error: {error}", file=sys.stderr)
-        return 1
-    if not args.quiet:
-        print(
-            f"Published {sum(manifest['rows'].values()):,} rows in {len(manifest['files'])} "
-            f"files to {args.output} (seed {options.seed})."
         )
     return 0
 

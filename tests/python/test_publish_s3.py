@@ -75,7 +75,7 @@ def test_generator_publishes_the_dataset_and_it_reads_back(
     options = ("--seed", str(SEED), "--transactions", str(TRANSACTIONS))
     result = run(GENERATOR, *options, "--output", uri, env=s3_env)
     assert result.returncode == 0, result.stderr
-    assert f"to {uri}" in result.stdout
+    assert f"rows to {uri}:" in result.stdout
 
     manifest = json.loads((local_dataset / "_manifest.json").read_text())
     expected = {f"lake/raw/{name}" for name in manifest["files"]} | {"lake/raw/_manifest.json"}
