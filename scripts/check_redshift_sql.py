@@ -12,6 +12,7 @@ compiled model, data test and analysis, whatever models exist:
   - the run-operation's DDL (analyses/stage_external_sources.sql) compiled, for every
     source table;
   - contract and source column types are Redshift types, strings with explicit lengths;
+  - views are late-binding and marts are granted to the analysts' role;
   - with --duckdb, no value in the dev warehouse is longer than its contracted varchar.
 
 Exits 1 naming each offending file, line and construct.
@@ -162,6 +163,26 @@ def check_external_table_ddl(manifest: dict) -> list[Problem]:
     return problems
 
 
+def check_warehouse_config(manifest: dict) -> list[Problem]:
+    """Redshift settings every model needs: views late-binding (Redshift refuses a bound
+    view over an external table, and dbt's drop-cascade of a rebuilt parent would take a
+    bound one down), and every mart granted to the analysts' role."""
+    problems = []
+    for model in manifest["nodes"].values():
+        if model["resource_type"] != "model":
+            continue
+        config = model["config"]
+        if config["materialized"] == "view" and config.get("bind") is not False:
+            problems.append(Problem(_label(model), "is a view without bind: false (late binding)"))
+        is_mart = len(model["fqn"]) > 1 and model["fqn"][1] == "marts"
+        grantees = (config.get("grants") or {}).get("select") or []
+        if is_mart and not any(str(g).startswith("role:") for g in grantees):
+            problems.append(
+                Problem(_label(model), "is a mart without grants: {select: [role:...]}")
+            )
+    return problems
+
+
 def _column_type_problem(column: dict) -> str | None:
     if not column.get("data_type"):
         return "no data_type: Redshift needs one to create the column"
@@ -260,6 +281,7 @@ def main(argv: list[str] | None = None) -> int:
         *check_sources(manifest),
         *check_external_table_ddl(manifest),
         *check_contracts(manifest),
+        *check_warehouse_config(manifest),
     ]
     if args.duckdb:
         problems += check_lengths_against_data(manifest, args.duckdb)

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from check_redshift_sql import check_contracts, check_sources, check_warehouse_config
 
 from conftest import PROJECT_ROOT, copy_project
 
@@ -103,3 +104,66 @@ def test_a_duckdb_only_model_fails_naming_the_model_and_the_construct(project: P
     # Nothing else in the project is blamed.
     blamed = [line for line in result.stderr.splitlines()[1:] if where not in line]
     assert blamed == []
+
+
+def test_views_must_be_late_binding_and_marts_granted() -> None:
+    def node(name: str, layer: str, materialized: str, **config: object) -> dict:
+        return {
+            "resource_type": "model",
+            "name": name,
+            "original_file_path": f"models/{layer}/{name}.sql",
+            "fqn": ["lending_research", layer, name],
+            "config": {"materialized": materialized, **config},
+        }
+
+    manifest = {
+        "nodes": {
+            "a": node("stg_ok", "staging", "view", bind=False),
+            "b": node("stg_bound", "staging", "view"),
+            "c": node("fct_ok", "marts", "table", grants={"select": ["role:analysts"]}),
+            "d": node("fct_private", "marts", "table", grants={}),
+            "e": node("int_table", "intermediate", "table"),
+        }
+    }
+    assert [str(problem) for problem in check_warehouse_config(manifest)] == [
+        "model stg_bound (models/staging/stg_bound.sql): is a view without bind: false "
+        "(late binding)",
+        "model fct_private (models/marts/fct_private.sql): is a mart without grants: "
+        "{select: [role:...]}",
+    ]
+
+
+def test_a_source_outside_the_external_schema_and_loose_types_are_named() -> None:
+    manifest = {
+        "sources": {
+            "source.lending_research.bank.loans": {
+                "source_name": "bank",
+                "name": "loans",
+                "identifier": "loans",
+                "original_file_path": "models/staging/bank/_bank__sources.yml",
+                "relation_name": '"analytics"."bank"."loans"',
+                "columns": {"loan_id": {"name": "loan_id", "data_type": "hugeint"}},
+            }
+        },
+        "nodes": {
+            "model.lending_research.fct_loans": {
+                "resource_type": "model",
+                "name": "fct_loans",
+                "original_file_path": "models/marts/fct_loans.sql",
+                "config": {"contract": {"enforced": True}},
+                "columns": {
+                    "country_code": {"name": "country_code", "data_type": "varchar"},
+                    "amount": {"name": "amount", "data_type": "double"},
+                },
+            }
+        },
+    }
+    sources = [str(problem) for problem in check_sources(manifest)]
+    assert sources[0].startswith(
+        "source bank.loans (models/staging/bank/_bank__sources.yml): resolves to "
+        '"analytics"."bank"."loans" on Redshift, not the external schema'
+    )
+    assert "column loan_id: hugeint is not a Redshift data type" in sources[1]
+    contracts = [str(problem) for problem in check_contracts(manifest)]
+    assert "contract column country_code: varchar without a length" in contracts[0]
+    assert "contract column amount: double is not a Redshift data type" in contracts[1]
