@@ -1,6 +1,8 @@
 # Two commands do everything on a fresh machine:
 #   make run    install, generate the default data (if not current), dbt build, summary
-#   make test   every check: ruff, pytest (generator + end-to-end), sqlfluff, dbt build
+#   make test   every check: ruff, YAML, sqlfluff, pytest (generator, data quality,
+#               incremental, end-to-end, docs site, metrics, report), dbt build, the
+#               offline Redshift check and the metadata gate
 # For analysts, after `make run`: make docs / docs-serve, make metrics, make report.
 # Run `make help` for the rest.
 
@@ -31,7 +33,7 @@ NEEDS_WAREHOUSE = @test -f $(DBT_DUCKDB_PATH) || { \
 	echo "make $@: $(DBT_DUCKDB_PATH) not found; run 'make run' first" >&2; exit 1; }
 
 .PHONY: help run test install install-dev install-browser generate build summary lint pytest \
-	docs docs-serve metrics report clean
+	redshift-check metadata docs docs-serve metrics report clean
 
 help: ## Show the available targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -45,6 +47,8 @@ test: $(DEV_STAMP) install-browser ## Run every check (what CI runs)
 	$(MAKE) pytest
 	$(BIN)/python scripts/generate_data.py --skip-if-current
 	$(BIN)/python scripts/run_build.py
+	$(MAKE) redshift-check
+	$(MAKE) metadata
 
 install: $(RUNTIME_STAMP) ## Create .venv with the pinned runtime dependencies
 
@@ -63,14 +67,21 @@ generate: $(RUNTIME_STAMP) ## Regenerate the default dataset in data/raw
 build: $(RUNTIME_STAMP) ## Check the raw data's structure, dbt build, print a summary
 	$(BIN)/python scripts/run_build.py
 
-lint: $(DEV_STAMP) ## ruff (lint + format) on Python, sqlfluff on the dbt SQL
+lint: $(DEV_STAMP) ## ruff (lint + format) on Python, YAML check, sqlfluff on the dbt SQL
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/python scripts/check_yaml.py
 	@mkdir -p $(WAREHOUSE_DIR)
 	$(BIN)/sqlfluff lint models tests
 
 pytest: $(DEV_STAMP) install-browser ## Generator, end-to-end dbt, docs site, metrics, report
 	$(BIN)/python -m pytest
+
+redshift-check: $(DEV_STAMP) ## Compile for Redshift offline and check the SQL (after build)
+	$(BIN)/python scripts/check_redshift_sql.py --duckdb $(DBT_DUCKDB_PATH)
+
+metadata: $(DEV_STAMP) ## Metadata gate: descriptions, key tests, mart contracts (after build)
+	$(BIN)/python scripts/check_metadata.py target/manifest.json --duckdb $(DBT_DUCKDB_PATH)
 
 docs: $(RUNTIME_STAMP) ## Generate the docs site, and target/static_index.html to share
 	$(NEEDS_WAREHOUSE)

@@ -45,15 +45,37 @@ def load_tables(sources_yaml: Path = SOURCES_YAML) -> list[Table]:
     tables = []
     for source in document["sources"]:
         for table in source["tables"]:
-            partitions = table.get("config", {}).get("meta", {}).get("partition_types", "{}")
-            partition_columns = tuple(re.findall(r"'(\w+)'\s*:", partitions))
+            partitions = table.get("config", {}).get("meta", {}).get("partition_types", {})
+            partition_columns = tuple(partitions)
             columns = {
-                column["name"]: column["data_type"].lower().replace(" ", "")
+                column["name"]: declared_type(column["data_type"])
                 for column in table["columns"]
                 if column["name"] not in partition_columns
             }
             tables.append(Table(table["name"], columns, partition_columns))
     return tables
+
+
+# Spellings of the same type in the sources YAML (written to suit Redshift too).
+TYPE_SYNONYMS = {
+    "doubleprecision": "double",
+    "float8": "double",
+    "int8": "bigint",
+    "int": "integer",
+    "int4": "integer",
+    "int2": "smallint",
+    "bool": "boolean",
+    "timestampwithouttimezone": "timestamp",
+}
+
+
+def declared_type(data_type: str) -> str:
+    """A declared column type in the vocabulary of sql_type: Parquet strings have no
+    length, so varchar(3) is checked as varchar; numeric(p,s) is decimal(p,s)."""
+    compact = data_type.lower().replace(" ", "")
+    compact = re.sub(r"^(varchar|character varying)\(\d+\)$", "varchar", compact)
+    compact = re.sub(r"^numeric\(", "decimal(", compact)
+    return TYPE_SYNONYMS.get(compact, compact)
 
 
 def sql_type(arrow_type: pa.DataType) -> str:

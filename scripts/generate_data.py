@@ -9,7 +9,8 @@ Writes three datasets under --output:
 
 plus _manifest.json (options, row counts, files). The same options always produce the
 same bytes. The dataset is written to a temporary sibling directory and swapped in at the
-end, so an interrupted run leaves the previous dataset as it was.
+end, so an interrupted run leaves the previous dataset as it was. An s3://bucket/prefix
+output is generated locally, then published there in the same layout (publish_dataset.py).
 """
 
 from __future__ import annotations
@@ -74,6 +75,11 @@ def defect_rate(text: str) -> float:
     return value
 
 
+def output_location(text: str) -> Path | str:
+    """A local folder, or an s3:// URI kept as text (a Path would fold its '//')."""
+    return text if text.startswith("s3://") else Path(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineErrorParser(
         prog="generate_data.py",
@@ -82,7 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
             "Examples:\n"
             "  python scripts/generate_data.py                       # the default dataset\n"
             "  python scripts/generate_data.py --transactions 10_000_000 --output /tmp/big\n"
-            "  python scripts/generate_data.py --seed 7 --output /tmp/other-seed"
+            "  python scripts/generate_data.py --seed 7 --output /tmp/other-seed\n"
+            "  python scripts/generate_data.py --output s3://lending-lake/raw"
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -102,10 +109,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--output",
-        type=Path,
+        type=output_location,
         default=Path("data/raw"),
         metavar="DIR",
-        help="dataset directory, replaced as a whole when the run succeeds (default: data/raw)",
+        help="dataset directory, replaced as a whole when the run succeeds, or "
+        "s3://bucket/prefix to publish there (default: data/raw)",
     )
     parser.add_argument(
         "--defect-rate",
@@ -171,7 +179,30 @@ def resolve_options(args: argparse.Namespace) -> Options:
         raise DatasetError(
             f"--append-month keeps the dataset's own options; drop {', '.join(given)}"
         )
+    if not isinstance(args.output, Path):
+        raise DatasetError(
+            "--append-month works on a local dataset: append there, then publish it to S3"
+        )
     return options_for_appending(args.output, args.append_month)
+
+
+def _is_current(output: Path | str, options: Options) -> bool:
+    if isinstance(output, Path):
+        return is_current(output, options)
+    from publish_dataset import remote_is_current
+
+    return remote_is_current(output, options)
+
+
+def _write(
+    output: Path | str, options: Options, on_progress: Callable[[Progress], None] | None
+) -> dict:
+    """Generate into a local folder, or generate and publish to an s3:// URI."""
+    if isinstance(output, Path):
+        return generate(output, options, on_progress=on_progress)
+    from publish_dataset import generate_to_s3
+
+    return generate_to_s3(output, options, on_progress=on_progress)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -181,16 +212,16 @@ def main(argv: list[str] | None = None) -> int:
     except DatasetError as error:
         print(f"generate_data.py: error: {error}", file=sys.stderr)
         return 2
-    if args.skip_if_current and is_current(args.output, options):
-        if not args.quiet:
-            print(
-                f"Data in {args.output} is current (seed {options.seed}, "
-                f"{options.transactions:,} transactions); not regenerating."
-            )
-        return 0
     show_progress = not args.quiet and options.transactions >= PROGRESS_THRESHOLD
     try:
-        manifest = generate(
+        if args.skip_if_current and _is_current(args.output, options):
+            if not args.quiet:
+                print(
+                    f"Data in {args.output} is current (seed {options.seed}, "
+                    f"{options.transactions:,} transactions); not regenerating."
+                )
+            return 0
+        manifest = _write(
             args.output,
             options,
             on_progress=_progress_printer(options.transactions) if show_progress else None,
@@ -199,7 +230,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"generate_data.py: error: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print(f"generate_data.py: interrupted; {args.output} was left as it was", file=sys.stderr)
+        outcome = (
+            "was left as it was"
+            if isinstance(args.output, Path)
+            # The old _manifest.json stays until every new file is up: rerun to finish.
+            else "keeps its previous manifest; run again to finish publishing"
+        )
+        print(f"generate_data.py: interrupted; {args.output} {outcome}", file=sys.stderr)
         return 130
     if not args.quiet:
         rows = manifest["rows"]
@@ -213,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
             injected = manifest["injected_defects"]["rows"]
             print(
                 f"Injected {sum(sum(r.values()) for r in injected.values()):,} defective rows "
-                f"(rate {options.defect_rate}); see {args.output / '_injected_defects.parquet'}."
+                f"(rate {options.defect_rate}); see {args.output}/_injected_defects.parquet."
             )
     return 0
 

@@ -181,6 +181,7 @@ NOT_PROJECT = shutil.ignore_patterns(
     "__pycache__",
     ".pytest_cache",
     ".ruff_cache",
+    "*.duckdb*",
 )
 
 
@@ -223,7 +224,7 @@ def analyst_build(
     """
     root = tmp_path_factory.mktemp("analyst")
     project = root / "project"
-    shutil.copytree(PROJECT_ROOT, project, ignore=NOT_PROJECT)
+    copy_project(project)
     # A few defects of every kind, so the rejected-rows chart and the data-quality marts
     # have something to show; the threshold is raised so that the build completes.
     generated = run_generator(
@@ -269,3 +270,36 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserContext
         context.set_default_timeout(180_000)
         yield context
         context.close()
+
+
+def copy_project(destination: Path) -> Path:
+    """A copy of the dbt project (sources, not build output) to change freely in a test."""
+    shutil.copytree(PROJECT_ROOT, destination, ignore=NOT_PROJECT)
+    return destination
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """A real S3-compatible server (moto's server mode) on a free loopback port."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def s3_env(s3_endpoint: str) -> dict[str, str]:
+    """Environment that points boto3 (in this process and in subprocesses) at the server."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_DEFAULT_REGION="us-east-1",
+        AWS_ENDPOINT_URL_S3=s3_endpoint,
+    )
+    return env

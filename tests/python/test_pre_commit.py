@@ -1,0 +1,52 @@
+"""The pre-commit hooks: local only, run from .venv, and they really catch problems."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from conftest import PROJECT_ROOT
+
+CONFIG = PROJECT_ROOT / ".pre-commit-config.yaml"
+PRE_COMMIT = str(Path(sys.executable).with_name("pre-commit"))
+
+
+def pre_commit(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, PRE_COMMIT_HOME=str(home))
+    return subprocess.run(
+        [PRE_COMMIT, *args],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_every_hook_is_local_and_runs_a_project_tool(tmp_path: Path) -> None:
+    assert pre_commit("validate-config", str(CONFIG), home=tmp_path).returncode == 0
+    config = yaml.safe_load(CONFIG.read_text())
+    hooks = [hook for repo in config["repos"] for hook in repo["hooks"]]
+    assert {repo["repo"] for repo in config["repos"]} == {"local"}
+    assert {hook["language"] for hook in hooks} == {"system"}
+    for hook in hooks:
+        program = next(word for word in hook["entry"].split() if "=" not in word)
+        if program == "env":
+            program = next(w for w in hook["entry"].split()[1:] if "=" not in w)
+        assert program.startswith(".venv/bin/"), hook["id"]
+    ids = {hook["id"] for hook in hooks}
+    assert {"ruff-check", "ruff-format", "check-yaml", "sqlfluff-lint", "dbt-parse"} <= ids
+    assert "metadata-gate" in ids
+
+
+def test_the_yaml_hook_fails_on_a_repeated_key(tmp_path: Path) -> None:
+    bad = tmp_path / "_models.yml"
+    bad.write_text("models:\n  - name: a\n    description: one\n    description: two\n")
+    result = pre_commit("run", "check-yaml", "--files", str(bad), home=tmp_path / "home")
+    assert result.returncode == 1
+    assert "key 'description' appears twice" in result.stdout
