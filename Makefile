@@ -24,23 +24,29 @@ export DBT_PROJECT_DIR := $(CURDIR)
 export DBT_DUCKDB_PATH ?= data/lending_research.duckdb
 WAREHOUSE_DIR := $(dir $(DBT_DUCKDB_PATH))
 
+# Unit tests check the models' logic, which the data does not change: `make test` runs
+# them, the everyday build does not (as dbt recommends for production runs).
+RUN_BUILD_ARGS ?= --exclude-resource-type unit_test
+
 RUNTIME_STAMP := $(VENV)/.runtime-installed
 DEV_STAMP := $(VENV)/.dev-installed
 # The browser tests drive Debian's Chromium; test tools never download a browser.
 CHROMIUM := /usr/bin/chromium
 DOCS_PORT ?= 8080
+BENCH_SIZES ?= 50K,1M,10M
+BENCH_ROUNDS ?= 3
 NEEDS_WAREHOUSE = @test -f $(DBT_DUCKDB_PATH) || { \
 	echo "make $@: $(DBT_DUCKDB_PATH) not found; run 'make run' first" >&2; exit 1; }
 
 .PHONY: help run test install install-dev install-browser generate build summary lint pytest \
-	redshift-check metadata docs docs-serve metrics report clean
+	redshift-check metadata docs docs-serve metrics report bench clean
 
 help: ## Show the available targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 run: $(RUNTIME_STAMP) ## Install, generate the default data, check it, dbt build, print a summary
 	$(BIN)/python scripts/generate_data.py --skip-if-current
-	$(BIN)/python scripts/run_build.py
+	$(BIN)/python scripts/run_build.py $(RUN_BUILD_ARGS)
 
 test: $(DEV_STAMP) install-browser ## Run every check (what CI runs)
 	$(MAKE) lint
@@ -65,7 +71,7 @@ generate: $(RUNTIME_STAMP) ## Regenerate the default dataset in data/raw
 	$(BIN)/python scripts/generate_data.py
 
 build: $(RUNTIME_STAMP) ## Check the raw data's structure, dbt build, print a summary
-	$(BIN)/python scripts/run_build.py
+	$(BIN)/python scripts/run_build.py $(RUN_BUILD_ARGS)
 
 lint: $(DEV_STAMP) ## ruff (lint + format) on Python, YAML check, sqlfluff on the dbt SQL
 	$(BIN)/ruff check .
@@ -103,6 +109,9 @@ metrics: $(RUNTIME_STAMP) ## Example metric query: success rate by country and y
 report: $(RUNTIME_STAMP) ## Write the charts report to reports/lending_report.html
 	$(NEEDS_WAREHOUSE)
 	$(BIN)/python scripts/build_report.py --output reports/lending_report.html
+
+bench: $(DEV_STAMP) ## Benchmark against the floor and pandas/SQLite (BENCH_SIZES=50K,1M,10M)
+	$(BIN)/python benchmarks/run_benchmark.py --sizes $(BENCH_SIZES) --rounds $(BENCH_ROUNDS)
 
 clean: ## Remove dbt artifacts, generated data, the DuckDB file and reports (keeps .venv)
 	rm -rf target logs data reports test-artifacts

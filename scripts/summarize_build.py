@@ -130,9 +130,14 @@ def summarize(database: Path, results: list[dict], raw_data: Path) -> str:
     )
     tests, units = outcomes.get("test", {}), outcomes.get("unit_test", {})
     failed = sum(n for status, n in tests.items() if status not in {"pass", "warn"})
+    unit_note = (
+        f"{units.get('pass', 0)} unit tests passed"
+        if units
+        else "unit tests are run by `make test`"
+    )
     lines.append(
-        f"  tests          {tests.get('pass', 0)} data tests and {units.get('pass', 0)} "
-        f"unit tests passed ({tests.get('warn', 0)} warned, {failed} failed)"
+        f"  tests          {tests.get('pass', 0)} data tests passed, {tests.get('warn', 0)} "
+        f"warned, {failed} failed; {unit_note}"
     )
     lines.append(
         f"  success rate   {completed / settled:.2%} overall: completed / settled "

@@ -25,7 +25,7 @@
     ('missing_country_code', 'country_code is null'),
     ('missing_transaction_at', 'transaction_at is null'),
     ('missing_amount', 'amount_local is null'),
-    ('duplicate_transaction_id', 'transaction_id is not null and occurrence > 1'),
+    ('duplicate_transaction_id', 'occurrence > 1'),
     ('non_positive_amount', 'amount_local <= 0'),
     ('absurd_amount', 'amount_usd > ' ~ var('max_transaction_amount_usd')),
     ('unknown_country', 'country_code is not null and country_currency_code is null'),
@@ -51,6 +51,25 @@ with
 transactions as (
 
     select * from {{ ref('int_transactions_converted_to_usd') }}
+    {%- if is_incremental() %}
+    where {{ in_partitions(partitions) }}
+    {%- endif %}
+
+),
+
+-- The same rows, narrowed to what the cross-row rules need: these are read several
+-- times, and a narrow copy is far cheaper to keep than every column.
+batch_keys as (
+
+    select
+        transaction_id,
+        loan_id,
+        transaction_type,
+        transaction_status,
+        transaction_at,
+        source_file,
+        source_row_number
+    from {{ ref('int_transactions_converted_to_usd') }}
     {%- if is_incremental() %}
     where {{ in_partitions(partitions) }}
     {%- endif %}
@@ -83,7 +102,7 @@ history as (
     from {{ this }}
     where not {{ in_partitions(partitions) }}
     {%- else %}
-    from transactions
+    from batch_keys
     where 1 = 0
     {%- endif %}
 
@@ -118,7 +137,7 @@ disbursements as (
     select
         loan_id,
         transaction_at
-    from transactions
+    from batch_keys
     where
         transaction_type = 'disbursement'
         and transaction_status = 'completed'
@@ -131,7 +150,7 @@ disbursements as (
     where
         transaction_type = 'disbursement'
         and transaction_status = 'completed'
-        and loan_id in (select transactions.loan_id from transactions)
+        and loan_id in (select batch_keys.loan_id from batch_keys)
 
 ),
 
@@ -152,7 +171,7 @@ deliveries as (
         source_file,
         source_row_number,
         true as is_in_batch
-    from transactions
+    from batch_keys
     where transaction_id is not null
     union all
     select
@@ -161,11 +180,22 @@ deliveries as (
         source_row_number,
         false as is_in_batch
     from history
-    where transaction_id in (select transactions.transaction_id from transactions)
+    where transaction_id in (select batch_keys.transaction_id from batch_keys)
 
 ),
 
--- The first delivery of a transaction id wins, in file order, which is time order.
+-- Ids delivered more than once (a hash aggregate: cheap even over all of history).
+repeated_ids as (
+
+    select transaction_id
+    from deliveries
+    group by transaction_id
+    having count(*) > 1
+
+),
+
+-- The first delivery of a repeated id wins, in file order, which is time order. Only
+-- the few repeated ids are ranked; every other row is its id's one delivery.
 occurrences as (
 
     select
@@ -174,14 +204,16 @@ occurrences as (
         occurrence
     from (
         select
-            source_file,
-            source_row_number,
-            is_in_batch,
+            deliveries.source_file,
+            deliveries.source_row_number,
+            deliveries.is_in_batch,
             row_number() over (
-                partition by transaction_id
-                order by source_file, source_row_number
+                partition by deliveries.transaction_id
+                order by deliveries.source_file, deliveries.source_row_number
             ) as occurrence
         from deliveries
+        inner join repeated_ids
+            on deliveries.transaction_id = repeated_ids.transaction_id
     ) as ranked
     where is_in_batch
 
