@@ -83,3 +83,19 @@
     {%- endif -%}
 {%- endmacro %}
 
+
+{#
+    The import of the models fed incrementally from int_transactions_validated: its valid
+    rows, only those of the months to rebuild on an incremental run. Pair it with
+    `pre_hook="{{ delete_rebuilt_partitions(ref('int_transactions_validated'),
+    'month_start_date') }}"` in the model's config.
+#}
+{% macro valid_transactions_to_rebuild() -%}
+    {%- set validated = ref('int_transactions_validated') -%}
+    select * from {{ validated }}
+    where
+        is_valid
+        {%- if is_incremental() %}
+        and {{ in_partitions(partitions_to_rebuild(validated, 'month_start_date')) }}
+        {%- endif %}
+{%- endmacro %}

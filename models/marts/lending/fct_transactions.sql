@@ -8,20 +8,12 @@
     on_schema_change='fail',
     pre_hook="{{ delete_rebuilt_partitions(ref('int_transactions_validated'), 'month_start_date') }}",
 ) }}
-{%- set partitions = partitions_to_rebuild(
-    ref('int_transactions_validated'), 'month_start_date'
-) -%}
 
 with
 
 transactions as (
 
-    select * from {{ ref('int_transactions_validated') }}
-    where
-        is_valid
-        {%- if is_incremental() %}
-        and {{ in_partitions(partitions) }}
-        {%- endif %}
+    {{ valid_transactions_to_rebuild() | indent(4) }}
 
 ),
 
