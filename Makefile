@@ -45,14 +45,14 @@ help: ## Show the available targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 run: $(RUNTIME_STAMP) ## Install, generate the default data, check it, dbt build, print a summary
-	$(BIN)/python scripts/generate_data.py --skip-if-current
-	$(BIN)/python scripts/run_build.py $(RUN_BUILD_ARGS)
+	$(BIN)/lending-generate --skip-if-current
+	$(BIN)/lending-build $(RUN_BUILD_ARGS)
 
 test: $(DEV_STAMP) install-browser ## Run every check (what CI runs)
 	$(MAKE) lint
 	$(MAKE) pytest
-	$(BIN)/python scripts/generate_data.py --skip-if-current
-	$(BIN)/python scripts/run_build.py
+	$(BIN)/lending-generate --skip-if-current
+	$(BIN)/lending-build
 	$(MAKE) redshift-check
 	$(MAKE) metadata
 
@@ -68,15 +68,15 @@ install-browser: ## Install Debian's chromium for the browser tests (apt-get, as
 		exit 1; }; }
 
 generate: $(RUNTIME_STAMP) ## Regenerate the default dataset in data/raw
-	$(BIN)/python scripts/generate_data.py
+	$(BIN)/lending-generate
 
 build: $(RUNTIME_STAMP) ## Check the raw data's structure, dbt build, print a summary
-	$(BIN)/python scripts/run_build.py $(RUN_BUILD_ARGS)
+	$(BIN)/lending-build $(RUN_BUILD_ARGS)
 
 lint: $(DEV_STAMP) ## ruff (lint + format) on Python, YAML check, sqlfluff on the dbt SQL
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python scripts/check_yaml.py
+	$(BIN)/lending-check-yaml
 	@mkdir -p $(WAREHOUSE_DIR)
 	$(BIN)/sqlfluff lint models tests
 
@@ -84,10 +84,10 @@ pytest: $(DEV_STAMP) install-browser ## Generator, end-to-end dbt, docs site, me
 	$(BIN)/python -m pytest
 
 redshift-check: $(DEV_STAMP) ## Compile for Redshift offline and check the SQL (after build)
-	$(BIN)/python scripts/check_redshift_sql.py --duckdb $(DBT_DUCKDB_PATH)
+	$(BIN)/lending-redshift-check --duckdb $(DBT_DUCKDB_PATH)
 
 metadata: $(DEV_STAMP) ## Metadata gate: descriptions, key tests, mart contracts (after build)
-	$(BIN)/python scripts/check_metadata.py target/manifest.json --duckdb $(DBT_DUCKDB_PATH)
+	$(BIN)/lending-metadata target/manifest.json --duckdb $(DBT_DUCKDB_PATH)
 
 docs: $(RUNTIME_STAMP) ## Generate the docs site, and target/static_index.html to share
 	$(NEEDS_WAREHOUSE)
@@ -108,17 +108,20 @@ metrics: $(RUNTIME_STAMP) ## Example metric query: success rate by country and y
 
 report: $(RUNTIME_STAMP) ## Write the charts report to reports/lending_report.html
 	$(NEEDS_WAREHOUSE)
-	$(BIN)/python scripts/build_report.py --output reports/lending_report.html
+	$(BIN)/lending-report --output reports/lending_report.html
 
 bench: $(DEV_STAMP) ## Benchmark against the floor and pandas/SQLite (BENCH_SIZES=50K,1M,10M)
-	$(BIN)/python benchmarks/run_benchmark.py --sizes $(BENCH_SIZES) --rounds $(BENCH_ROUNDS)
+	$(BIN)/lending-bench --sizes $(BENCH_SIZES) --rounds $(BENCH_ROUNDS)
 
 clean: ## Remove dbt artifacts, generated data, the DuckDB file and reports (keeps .venv)
 	rm -rf target logs data reports test-artifacts
 
-$(RUNTIME_STAMP): requirements.txt
+# The pinned requirements first, then the project's own package (scripts/lending, editable,
+# so its console commands run the working tree's code).
+$(RUNTIME_STAMP): requirements.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(PIP_INSTALL) -r requirements.txt
+	$(PIP_INSTALL) --no-deps -e .
 	@touch $@
 
 $(DEV_STAMP): requirements-dev.txt $(RUNTIME_STAMP)

@@ -1,6 +1,6 @@
 {#
     dbt's is_incremental(), except in the offline Redshift compile
-    (scripts/check_redshift_sql.py passes --vars '{offline_compile: true}'): there is no
+    (`lending-redshift-check` passes --vars '{offline_compile: true}'): there is no
     warehouse to ask whether the table exists, so an incremental model compiles its
     full-refresh branch instead of failing.
 #}

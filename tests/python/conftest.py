@@ -15,11 +15,17 @@ import duckdb
 import pytest
 from playwright.sync_api import BrowserContext, sync_playwright
 
-from bankdata.dataset import Options, generate
+from lending.generator.dataset import Options, generate
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-GENERATOR = PROJECT_ROOT / "scripts" / "generate_data.py"
-DBT = str(Path(sys.executable).with_name("dbt"))
+
+
+def command(name: str) -> str:
+    """A console command installed in this virtual environment (dbt, lending-build, ...)."""
+    return str(Path(sys.executable).with_name(name))
+
+
+DBT = command("dbt")
 DEFAULT_SEED = 20240831
 SMALL_DATASET = 3_000
 
@@ -27,7 +33,7 @@ SMALL_DATASET = 3_000
 def run_generator(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
     """The CLI exactly as a user runs it."""
     return subprocess.run(
-        [sys.executable, str(GENERATOR), *args],
+        [command("lending-generate"), *args],
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -98,9 +104,9 @@ def build_env(dbt_env: dict[str, str], raw: Path, root: Path) -> dict[str, str]:
 
 
 def run_build(*dbt_args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    """`scripts/run_build.py`, the way `make run` builds: lock, check, build, summary."""
+    """`lending-build`, the way `make run` builds: lock, check, build, summary."""
     return subprocess.run(
-        [sys.executable, str(PROJECT_ROOT / "scripts" / "run_build.py"), *dbt_args],
+        [command("lending-build"), *dbt_args],
         cwd=PROJECT_ROOT,
         env=env,
         capture_output=True,

@@ -1,0 +1,80 @@
+"""Build the warehouse safely: one build at a time, structure checked first, then
+`dbt build`, then a summary that explains anything that failed or warned.
+
+  1. Take an exclusive lock next to the DuckDB file; a second build waits for the first
+     instead of fighting over the file (DuckDB lets one process write it).
+  2. Check the raw Parquet's structure (lending.checks.raw_structure); on a problem, stop
+     before dbt touches the warehouse, so the marts of the last good build stay.
+  3. Run `dbt build` with any extra arguments given here.
+  4. Print the build summary, or what failed and why.
+
+Exits with dbt's exit code (1 when the structure check fails).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from lending import settings
+from lending.build import summary as summarize_build
+from lending.checks import raw_structure as check_raw_data
+
+DBT = str(Path(sys.executable).with_name("dbt"))
+
+
+@contextmanager
+def exclusive_lock(database: Path) -> Iterator[None]:
+    lock_path = database.with_name(database.name + ".lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with lock_path.open("a+") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.seek(0)
+            holder = lock.read().strip() or "another process"
+            print(
+                f"Another build ({holder}) is using {database}; waiting for it to finish...",
+                flush=True,
+            )
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        lock.seek(0)
+        lock.truncate()
+        lock.write(f"pid {os.getpid()}")
+        lock.flush()
+        try:
+            yield
+        finally:
+            lock.truncate(0)
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def main(argv: list[str] | None = None) -> int:
+    dbt_args = list(sys.argv[1:] if argv is None else argv)
+    database = settings.duckdb_path()
+    raw_data = settings.raw_data_path()
+    target = settings.target_path()
+    run_results = target / "run_results.json"
+    with exclusive_lock(database):
+        if check_raw_data.main([str(raw_data)]) != 0:
+            return 1
+        before = run_results.stat().st_mtime_ns if run_results.exists() else None
+        built = subprocess.run([DBT, "build", *dbt_args], check=False)
+        after = run_results.stat().st_mtime_ns if run_results.exists() else None
+        if after is None or after == before:
+            print("dbt stopped before building anything; its message is above.")
+        else:
+            print(
+                summarize_build.report(database, run_results, raw_data, built.returncode != 0),
+                flush=True,
+            )
+    return built.returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,211 @@
+"""Print a short, human summary of the last `dbt build`: rows per layer, rejected rows,
+test results, the overall success rate and how to query the marts; and, for every test
+that failed or warned, the rows it found (data-quality tests name the month, the share
+rejected and the reasons).
+
+Reads dbt's target/run_results.json and the DuckDB file the build wrote (read-only).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import duckdb
+
+from lending import settings
+
+LAYERS: dict[str, tuple[str, ...]] = {
+    "staging": (
+        "stg_bank__transactions",
+        "stg_bank__economic_indicators",
+        "stg_bank__demographics",
+    ),
+    "marts": (
+        "fct_transactions",
+        "fct_country_monthly",
+        "fct_sector_monthly",
+        "dim_countries",
+        "dim_sectors",
+    ),
+    "rejected": (
+        "fct_rejected_transactions",
+        "fct_rejected_economic_indicators",
+        "fct_rejected_demographics",
+    ),
+}
+SHOWN_ROWS = 10
+
+
+def load_results(run_results: Path) -> list[dict]:
+    return json.loads(run_results.read_text())["results"]
+
+
+def node_outcomes(results: list[dict]) -> dict[str, dict[str, int]]:
+    """Counts of dbt statuses per resource type, e.g. {'test': {'pass': 120}}."""
+    outcomes: dict[str, dict[str, int]] = {}
+    for result in results:
+        kind = result["unique_id"].split(".")[0]
+        outcomes.setdefault(kind, {}).setdefault(result["status"], 0)
+        outcomes[kind][result["status"]] += 1
+    return outcomes
+
+
+def describe_row(row: dict) -> str:
+    """One stored failure row in words; data-quality rows get a sentence of their own."""
+    if {"source_name", "month_start_date", "rejected_row_count"} <= row.keys():
+        return (
+            f"{row['source_name']} {str(row['month_start_date'])[:7]}: "
+            f"{row['rejected_row_count']:,} of {row['raw_row_count']:,} rows rejected "
+            f"({row['rejected_share']:.1%}) for {row['rejection_reasons']}"
+        )
+    return ", ".join(f"{column}={value}" for column, value in row.items())
+
+
+def problems(results: list[dict], database: Path) -> list[str]:
+    """What every failed, erroring or warning node reported, with stored failure rows."""
+    lines: list[str] = []
+    noteworthy = [r for r in results if r["status"] in {"fail", "error", "warn", "runtime error"}]
+    if not noteworthy:
+        return lines
+    with duckdb.connect(str(database), read_only=True) as con:
+        for result in noteworthy:
+            name = result["unique_id"].split(".")[-1]
+            lines.append(f"  {result['status'].upper():<5} {name}: {result['message']}")
+            relation = result.get("relation_name")
+            if not relation or result["status"] == "error":
+                continue
+            cursor = con.execute(f"select * from {relation} order by all limit {SHOWN_ROWS + 1}")
+            columns = [d[0] for d in cursor.description]
+            rows = [dict(zip(columns, values, strict=True)) for values in cursor.fetchall()]
+            lines += [f"          {describe_row(row)}" for row in rows[:SHOWN_ROWS]]
+            if len(rows) > SHOWN_ROWS:
+                lines.append(f"          ... more in {relation}")
+    return lines
+
+
+def row_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    counts = {}
+    for relations in LAYERS.values():
+        for relation in relations:
+            counts[relation] = con.execute(f"select count(*) from {relation}").fetchone()[0]
+    return counts
+
+
+def raw_rows(raw_data: Path) -> dict[str, int] | None:
+    try:
+        return json.loads((raw_data / "_manifest.json").read_text())["rows"]
+    except (FileNotFoundError, KeyError, json.JSONDecodeError):
+        return None
+
+
+def summarize(database: Path, results: list[dict], raw_data: Path) -> str:
+    outcomes = node_outcomes(results)
+    with duckdb.connect(str(database), read_only=True) as con:
+        counts = row_counts(con)
+        completed, settled, pending = con.execute(
+            "select sum(completed_count), sum(settled_count), sum(pending_count) "
+            "from fct_country_monthly"
+        ).fetchone()
+        countries, months = con.execute(
+            "select count(distinct country_code), count(distinct month_start_date) "
+            "from fct_country_monthly"
+        ).fetchone()
+
+    lines = ["", "Build summary"]
+    raw = raw_rows(raw_data)
+    if raw:
+        lines.append(
+            f"  raw Parquet    {sum(raw.values()):,} rows: "
+            + ", ".join(f"{count:,} {name.replace('_', ' ')}" for name, count in raw.items())
+        )
+    for layer, relations in LAYERS.items():
+        lines.append(f"  {layer:<13}  " + ", ".join(f"{rel} {counts[rel]:,}" for rel in relations))
+    lines.append(
+        f"  grid           {countries} countries x {months} months = "
+        f"{counts['fct_country_monthly']:,} rows in fct_country_monthly"
+    )
+    tests, units = outcomes.get("test", {}), outcomes.get("unit_test", {})
+    failed = sum(n for status, n in tests.items() if status not in {"pass", "warn"})
+    unit_note = (
+        f"{units.get('pass', 0)} unit tests passed"
+        if units
+        else "unit tests are run by `make test`"
+    )
+    lines.append(
+        f"  tests          {tests.get('pass', 0)} data tests passed, {tests.get('warn', 0)} "
+        f"warned, {failed} failed; {unit_note}"
+    )
+    lines.append(
+        f"  success rate   {completed / settled:.2%} overall: completed / settled "
+        f"({pending:,} pending transactions are not settled yet)"
+    )
+    lines += [
+        "",
+        f"The marts are in {database}. Query them with:",
+        "  .venv/bin/dbt show --select fct_country_monthly --limit 10",
+        f'  .venv/bin/python -c "import duckdb; '
+        f"print(duckdb.connect('{database}', read_only=True).sql('from dim_countries'))\"",
+        f"  duckdb -readonly {database}    # with the DuckDB CLI, if installed",
+    ]
+    return "\n".join(lines)
+
+
+def report(database: Path, run_results: Path, raw_data: Path, build_failed: bool) -> str:
+    results = load_results(run_results)
+    found = problems(results, database)
+    if build_failed:
+        lines = ["", "The build failed:", *found]
+        lines.append(
+            "Data-quality failures list their month and reasons above; the reason codes "
+            "are explained in seeds/rejection_reasons.csv and the README's Data quality "
+            "section."
+        )
+        return "\n".join(lines)
+    text = summarize(database, results, raw_data)
+    if found:
+        text += "\n\nWorth a look:\n" + "\n".join(found)
+    return text
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--database",
+        type=Path,
+        default=settings.duckdb_path(),
+        help="DuckDB file the build wrote (default: $DBT_DUCKDB_PATH or %(default)s)",
+    )
+    parser.add_argument(
+        "--run-results",
+        type=Path,
+        default=Path("target/run_results.json"),
+        help="dbt's run results (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--raw-data",
+        type=Path,
+        default=settings.raw_data_path(),
+        help="generated dataset, for raw row counts (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--build-failed",
+        action="store_true",
+        help="only explain what failed (the marts may not all exist)",
+    )
+    args = parser.parse_args(argv)
+    for path in (args.database, args.run_results):
+        if not path.exists():
+            print(
+                f"summarize_build.py: error: {path} not found; run `make run` first",
+                file=sys.stderr,
+            )
+            return 1
+    print(report(args.database, args.run_results, args.raw_data, args.build_failed))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

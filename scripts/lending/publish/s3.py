@@ -1,0 +1,167 @@
+"""Publish a generated dataset to S3, in the same layout, for Redshift Spectrum to read.
+
+  publish_dataset.py data/raw s3://bucket/prefix     upload a dataset already generated
+  generate_data.py --output s3://bucket/prefix       generate, then upload (calls this)
+
+Every Parquet file of the dataset's _manifest.json goes to s3://bucket/prefix/<same path>
+(transactions/year=YYYY/month=MM/part-0.parquet, ...). The manifest is uploaded last, so a
+reader that finds it finds every file it lists; objects under the prefix that the new
+manifest does not list (left by an earlier, larger dataset) are deleted after it. A prefix
+that holds objects but no _manifest.json was not written by us and is never touched.
+
+Credentials, region and endpoint come from the standard AWS configuration (AWS_PROFILE,
+AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_REGION, and AWS_ENDPOINT_URL_S3 for an
+S3-compatible server).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError
+
+from lending.generator.dataset import (
+    MANIFEST_NAME,
+    DatasetError,
+    Options,
+    Progress,
+    generate,
+    is_current,
+)
+
+# Small files, many of them: a few uploads in flight hide the per-request latency.
+UPLOAD_THREADS = 8
+
+
+def split_s3_uri(uri: str) -> tuple[str, str]:
+    """('bucket', 'prefix') from s3://bucket/prefix; the prefix has no slashes at its ends."""
+    if not uri.startswith("s3://"):
+        raise DatasetError(f"{uri} is not an s3:// URI")
+    bucket, _, prefix = uri[len("s3://") :].partition("/")
+    if not bucket:
+        raise DatasetError(f"{uri} names no bucket; write s3://bucket/prefix")
+    return bucket, prefix.strip("/")
+
+
+def _key(prefix: str, relative: str) -> str:
+    return f"{prefix}/{relative}" if prefix else relative
+
+
+def _client() -> Any:
+    return boto3.client("s3")
+
+
+def _existing_keys(client: Any, bucket: str, prefix: str) -> set[str]:
+    paginator = client.get_paginator("list_objects_v2")
+    keys: set[str] = set()
+    for page in paginator.paginate(Bucket=bucket, Prefix=f"{prefix}/" if prefix else ""):
+        keys.update(item["Key"] for item in page.get("Contents", []))
+    return keys
+
+
+def read_remote_manifest(client: Any, bucket: str, prefix: str) -> dict | None:
+    try:
+        body = client.get_object(Bucket=bucket, Key=_key(prefix, MANIFEST_NAME))["Body"]
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+            return None
+        raise
+    return json.loads(body.read())
+
+
+def publish(local: Path, uri: str, client: Any | None = None) -> dict:
+    """Upload the dataset in `local` to `uri`; returns its manifest."""
+    manifest_path = local / MANIFEST_NAME
+    try:
+        manifest = json.loads(manifest_path.read_text())
+    except (FileNotFoundError, json.JSONDecodeError) as error:
+        raise DatasetError(
+            f"{local} has no readable {MANIFEST_NAME}: generate the dataset first"
+        ) from error
+    bucket, prefix = split_s3_uri(uri)
+    client = client or _client()
+    try:
+        existing = _existing_keys(client, bucket, prefix)
+        manifest_key = _key(prefix, MANIFEST_NAME)
+        if existing and manifest_key not in existing:
+            raise DatasetError(
+                f"refusing to publish to {uri}: it holds objects but no {MANIFEST_NAME}, so "
+                "it was not written by this tool; choose another prefix"
+            )
+        files = sorted(manifest["files"])
+        missing = [name for name in files if not (local / name).is_file()]
+        if missing:
+            raise DatasetError(f"{local} lacks files its manifest lists: {missing[:3]}")
+
+        def upload(name: str) -> None:
+            client.upload_file(str(local / name), bucket, _key(prefix, name))
+
+        with ThreadPoolExecutor(UPLOAD_THREADS) as pool:
+            list(pool.map(upload, files))
+        client.upload_file(str(manifest_path), bucket, manifest_key)
+
+        stale = sorted(existing - {_key(prefix, name) for name in files} - {manifest_key})
+        for start in range(0, len(stale), 1000):  # DeleteObjects takes 1,000 keys a call
+            batch = [{"Key": key} for key in stale[start : start + 1000]]
+            client.delete_objects(Bucket=bucket, Delete={"Objects": batch, "Quiet": True})
+    except (BotoCoreError, ClientError) as error:
+        raise DatasetError(f"cannot publish to {uri}: {error}") from error
+    return manifest
+
+
+def remote_is_current(uri: str, options: Options, client: Any | None = None) -> bool:
+    """Whether `uri` already holds the dataset these options and this generator make."""
+    bucket, prefix = split_s3_uri(uri)
+    try:
+        manifest = read_remote_manifest(client or _client(), bucket, prefix)
+    except (BotoCoreError, ClientError) as error:
+        raise DatasetError(f"cannot read {uri}: {error}") from error
+    if manifest is None:
+        return False
+    # The local rule, applied to the remote manifest.
+    with tempfile.TemporaryDirectory() as scratch:
+        (Path(scratch) / MANIFEST_NAME).write_text(json.dumps(manifest))
+        return is_current(Path(scratch), options)
+
+
+def generate_to_s3(
+    uri: str,
+    options: Options,
+    on_progress: Callable[[Progress], None] | None = None,
+) -> dict:
+    """Generate the dataset in a temporary folder and publish it to `uri`."""
+    split_s3_uri(uri)  # a bad URI fails before minutes of generating
+    with tempfile.TemporaryDirectory(prefix="bank-dataset-") as scratch:
+        local = Path(scratch) / "raw"
+        generate(local, options, on_progress=on_progress)
+        return publish(local, uri)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="publish_dataset.py",
+        description=__doc__.split("\n\n")[0],
+        epilog="Example: lending-publish data/raw s3://lending-lake/raw",
+    )
+    parser.add_argument("dataset", type=Path, help="a folder written by generate_data.py")
+    parser.add_argument("uri", help="destination, s3://bucket/prefix")
+    args = parser.parse_args(argv)
+    try:
+        manifest = publish(args.dataset, args.uri)
+    except DatasetError as error:
+        print(f"publish_dataset.py: error: {error}", file=sys.stderr)
+        return 1
+    print(f"Published {len(manifest['files'])} files from {args.dataset} to {args.uri}.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,46 @@
+"""Where things are: every path and default the project's Python shares, in one place.
+
+Each setting can be overridden by the environment variable dbt itself reads (the
+Makefile exports the same names), so the Python and dbt always agree on the files.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+# The repository: the dbt project, the seeds and the sources YAML live here. The package
+# is installed in editable mode from scripts/, so its source tree is the repository's.
+PROJECT_ROOT = Path(os.environ.get("DBT_PROJECT_DIR") or Path(__file__).resolve().parents[2])
+
+DEFAULT_DUCKDB_PATH = Path("data/lending_research.duckdb")
+DEFAULT_RAW_DATA_PATH = Path("data/raw")
+DEFAULT_TARGET_PATH = Path("target")
+SOURCES_YAML = PROJECT_ROOT / "models" / "staging" / "bank" / "_bank__sources.yml"
+
+
+def duckdb_path() -> Path:
+    """The DuckDB warehouse file dbt builds (the `dev` target's path)."""
+    return Path(os.environ.get("DBT_DUCKDB_PATH") or DEFAULT_DUCKDB_PATH)
+
+
+def raw_data_path() -> Path:
+    """The folder of raw Parquet deliveries dbt's sources read."""
+    return Path(os.environ.get("BANK_RAW_DATA_PATH") or DEFAULT_RAW_DATA_PATH)
+
+
+def target_path() -> Path:
+    """dbt's artifacts folder (manifest.json, run_results.json)."""
+    return Path(os.environ.get("DBT_TARGET_PATH") or DEFAULT_TARGET_PATH)
+
+
+def public_marts(manifest: Path | None = None) -> list[str]:
+    """The marts analysts query, as dbt's manifest lists them: every model with public
+    access, in name order. Read from the manifest so a new mart needs no list updated."""
+    document = json.loads((manifest or target_path() / "manifest.json").read_text())
+    return sorted(
+        node["name"]
+        for node in document["nodes"].values()
+        if node["resource_type"] == "model" and node.get("access") == "public"
+    )

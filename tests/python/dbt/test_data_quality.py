@@ -1,0 +1,398 @@
+"""Data quality end to end: injected defects are quarantined for the right reason,
+nothing is lost, the threshold policy holds, structural faults stop the build with a
+clear message, builds are repeatable and serialised, and no credential is committed."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from conftest import (
+    PROJECT_ROOT,
+    build_env,
+    command,
+    mart_fingerprints,
+    run_build,
+    run_dbt,
+    run_generator,
+)
+from lending.generator.defects import DEMOGRAPHIC_DEFECTS, INDICATOR_DEFECTS, TRANSACTION_DEFECTS
+
+DIRTY_TRANSACTIONS = 6_000
+DEFECT_RATE = "0.02"
+REJECTED_TABLES = {
+    "transactions": "fct_rejected_transactions",
+    "economic_indicators": "fct_rejected_economic_indicators",
+    "demographics": "fct_rejected_demographics",
+}
+
+
+@pytest.fixture(scope="module")
+def dirty(tmp_path_factory: pytest.TempPathFactory, dbt_env: dict[str, str]) -> dict:
+    """A dataset with every kind of defect, built with the threshold raised so the build
+    completes (the default threshold's verdict is tested separately)."""
+    root = tmp_path_factory.mktemp("dirty")
+    generated = run_generator(
+        "--transactions",
+        str(DIRTY_TRANSACTIONS),
+        "--defect-rate",
+        DEFECT_RATE,
+        "--seed",
+        "5",
+        "--output",
+        str(root / "raw"),
+    )
+    assert generated.returncode == 0, generated.stderr
+    env = build_env(dbt_env, root / "raw", root)
+    result = run_build("--vars", "{max_rejected_share: 0.5}", env=env)
+    return {"root": root, "raw": root / "raw", "env": env, "result": result}
+
+
+def injected(raw: Path) -> set[tuple[str, int, str]]:
+    table = pq.read_table(raw / "_injected_defects.parquet")
+    return set(
+        zip(
+            table["source_file"].to_pylist(),
+            table["source_row_number"].to_pylist(),
+            table["rejection_reason"].to_pylist(),
+            strict=True,
+        )
+    )
+
+
+def rejected(database: Path) -> set[tuple[str, int, str]]:
+    rows: set[tuple[str, int, str]] = set()
+    with duckdb.connect(str(database), read_only=True) as con:
+        for table in REJECTED_TABLES.values():
+            rows |= set(
+                con.execute(
+                    f"select source_file, source_row_number, rejection_reasons from {table}"
+                ).fetchall()
+            )
+    return rows
+
+
+@pytest.mark.slow
+def test_dirty_data_builds_with_a_warning(dirty: dict) -> None:
+    result = dirty["result"]
+    assert result.returncode == 0, result.stdout[-5000:]
+    assert "ERROR=0" in result.stdout
+    assert "WARN=1" in result.stdout  # warn_when_rows_are_rejected
+    assert "WARN  warn_when_rows_are_rejected" in result.stdout
+    assert re.search(r"[a-z_]+ \d{4}-\d\d: \d+ of [\d,]+ rows rejected", result.stdout)
+
+
+@pytest.mark.slow
+def test_every_kind_of_defect_was_injected(dirty: dict) -> None:
+    reasons: dict[str, set[str]] = {}
+    for source_file, _, reason in injected(dirty["raw"]):
+        reasons.setdefault(source_file.split("/")[0], set()).add(reason)
+    assert reasons == {
+        "transactions": set(TRANSACTION_DEFECTS),
+        "economic_indicators": set(INDICATOR_DEFECTS),
+        "demographics": set(DEMOGRAPHIC_DEFECTS),
+    }
+
+
+@pytest.mark.slow
+def test_every_injected_row_is_quarantined_for_its_reason_and_no_other(dirty: dict) -> None:
+    expected = injected(dirty["raw"])
+    actual = rejected(dirty["root"] / "warehouse.duckdb")
+    assert actual - expected == set(), "rows rejected that were not injected (or wrong reason)"
+    assert expected - actual == set(), "injected rows not quarantined under their reason"
+
+
+@pytest.mark.slow
+def test_raw_rows_equal_valid_facts_plus_rejected_rows_per_month(dirty: dict) -> None:
+    manifest = json.loads((dirty["raw"] / "_manifest.json").read_text())
+    with duckdb.connect(str(dirty["root"] / "warehouse.duckdb"), read_only=True) as con:
+        per_month = con.execute(
+            """
+            select
+                raw.partition_year, raw.partition_month, raw.raw_rows,
+                coalesce(facts.fact_rows, 0), coalesce(quarantine.rejected_rows, 0)
+            from (
+                select partition_year, partition_month, count(*) as raw_rows
+                from stg_bank__transactions group by all
+            ) as raw
+            left join (
+                select year(month_start_date) as partition_year,
+                    month(month_start_date) as partition_month, count(*) as fact_rows
+                from fct_transactions group by all
+            ) as facts using (partition_year, partition_month)
+            left join (
+                select partition_year, partition_month, count(*) as rejected_rows
+                from fct_rejected_transactions group by all
+            ) as quarantine using (partition_year, partition_month)
+            """
+        ).fetchall()
+        total_facts = con.execute("select count(*) from fct_transactions").fetchone()[0]
+    assert len(per_month) == 68
+    for year, month, raw_rows, facts, rejected_rows in per_month:
+        assert raw_rows == facts + rejected_rows, f"{year}-{month:02}"
+    assert sum(raw for _, _, raw, _, _ in per_month) == manifest["rows"]["transactions"]
+    assert total_facts == sum(facts for _, _, _, facts, _ in per_month)
+    statuses = {
+        r["unique_id"].split(".")[-1]: r["status"]
+        for r in json.loads((dirty["root"] / "target" / "run_results.json").read_text())["results"]
+    }
+    for test in (
+        "assert_raw_transactions_equal_valid_plus_rejected",
+        "assert_raw_indicators_equal_valid_plus_rejected",
+        "assert_raw_demographics_equal_valid_plus_rejected",
+        "assert_every_rejection_reason_is_documented",
+    ):
+        assert statuses[test] == "pass", test
+
+
+@pytest.mark.slow
+def test_rejections_over_the_threshold_fail_the_build_naming_month_and_reasons(
+    dirty: dict, tmp_path: Path
+) -> None:
+    env = dict(dirty["env"])
+    env.update(DBT_DUCKDB_PATH=str(tmp_path / "strict.duckdb"), DBT_TARGET_PATH=str(tmp_path))
+    result = run_build(env=env)  # the default threshold: 1% of a month's rows
+    assert result.returncode == 1
+    assert "FAIL  assert_rejected_share_within_threshold" in result.stdout
+    # Demographics get one defect a year among ten rows: 10%, over the threshold.
+    assert re.search(
+        r"demographics \d{4}-01: 1 of 1[01] rows rejected \(\d+\.\d%\) for \w+", result.stdout
+    )
+    with duckdb.connect(str(tmp_path / "strict.duckdb"), read_only=True) as con:
+        over = con.execute(
+            "select count(*) from fct_data_quality_monthly where exceeds_threshold"
+        ).fetchone()[0]
+    assert over > 0
+
+
+# Structural faults: each breaks one file of a copy of the small clean dataset.
+def _corrupt(path: Path) -> None:
+    path.write_bytes(b"this is not parquet" * 100)
+
+
+def _truncate(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+def _rewrite(path: Path, change: object) -> None:
+    table = pq.read_table(path)
+    pq.write_table(change(table), path)  # type: ignore[operator]
+
+
+STRUCTURAL_FAULTS = {
+    "corrupt file": (
+        "transactions/year=2021/month=05/part-0.parquet",
+        _corrupt,
+        "cannot be read as Parquet",
+    ),
+    "truncated file": (
+        "economic_indicators/year=2020/part-0.parquet",
+        _truncate,
+        "corrupt or truncated",
+    ),
+    "missing column": (
+        "transactions/year=2022/month=01/part-0.parquet",
+        lambda p: _rewrite(p, lambda t: t.drop_columns(["currency_code"])),
+        "column currency_code missing",
+    ),
+    "renamed column": (
+        "transactions/year=2022/month=02/part-0.parquet",
+        lambda p: _rewrite(
+            p, lambda t: t.rename_columns(["amt" if c == "amount" else c for c in t.column_names])
+        ),
+        "column amount missing (the file has amt instead: renamed?)",
+    ),
+    "changed type": (
+        "transactions/year=2022/month=03/part-0.parquet",
+        lambda p: _rewrite(
+            p,
+            lambda t: t.set_column(
+                t.column_names.index("amount"), "amount", t["amount"].cast(pa.float64())
+            ),
+        ),
+        "column amount is double, expected decimal(18,2)",
+    ),
+    "empty partition": (
+        "transactions/year=2023/month=07/part-0.parquet",
+        lambda p: p.unlink(),
+        "empty partition, no Parquet file in it",
+    ),
+    "empty file": (
+        "demographics/year=2021/part-0.parquet",
+        lambda p: _rewrite(p, lambda t: t.slice(0, 0)),
+        "the file has no rows",
+    ),
+    "stray file": (
+        "transactions/year=2020/month=04/part-0.parquet",
+        lambda p: p.with_name("notes.txt").write_text("re-sent on Monday"),
+        "notes.txt: stray file",
+    ),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fault", list(STRUCTURAL_FAULTS))
+def test_structural_faults_stop_the_build_before_the_marts_change(
+    fault: str, small_build: dict, tmp_path: Path
+) -> None:
+    relative, damage, message = STRUCTURAL_FAULTS[fault]
+    raw = tmp_path / "raw"
+    shutil.copytree(small_build["raw"], raw)
+    damage(raw / relative)
+    env = dict(small_build["env"], BANK_RAW_DATA_PATH=str(raw))
+
+    result = run_build(env=env)
+
+    assert result.returncode == 1
+    assert message in result.stderr
+    assert str(raw / relative.rsplit("/", 1)[0]) in result.stderr  # names the place
+    assert "the marts are unchanged" in result.stderr
+    assert "Running with dbt" not in result.stdout
+    assert mart_fingerprints(small_build["database"]) == small_build["fingerprints"]
+
+
+@pytest.mark.slow
+def test_a_missing_month_folder_is_flagged(small_build: dict, tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    shutil.copytree(small_build["raw"], raw)
+    shutil.rmtree(raw / "transactions" / "year=2022" / "month=09")
+    env = dict(
+        small_build["env"],
+        BANK_RAW_DATA_PATH=str(raw),
+        DBT_DUCKDB_PATH=str(tmp_path / "gap.duckdb"),
+        DBT_TARGET_PATH=str(tmp_path / "target"),
+    )
+    result = run_build(env=env)
+    assert "WARN  warn_when_a_transaction_month_is_missing" in result.stdout
+    assert "month_start_date=2022-09-01" in result.stdout
+    # The loans paid out that month are gone too, so later payments on them are rejected
+    # as loan_never_disbursed, enough of them to stop the build: the gap cannot go unseen.
+    assert result.returncode == 1
+    assert re.search(r"transactions 2022-1\d: .* for .*loan_never_disbursed", result.stdout)
+
+
+@pytest.mark.slow
+def test_builds_wait_for_each_other_and_give_identical_marts(small_build: dict) -> None:
+    lock = small_build["database"].with_name(small_build["database"].name + ".lock")
+    first = subprocess.Popen(
+        [command("lending-build")], env=small_build["env"], cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 120
+    while f"pid {first.pid}" not in (lock.read_text() if lock.exists() else ""):
+        assert first.poll() is None, first.communicate()[0][-3000:]
+        assert time.monotonic() < deadline, "the first build never took the lock"
+        time.sleep(0.05)
+    second = run_build(env=small_build["env"])
+    first_output = first.communicate(timeout=900)[0]
+
+    assert first.returncode == 0, first_output[-3000:]
+    assert second.returncode == 0, second.stdout[-3000:]
+    assert f"Another build (pid {first.pid})" in second.stdout
+    assert "waiting for it to finish" in second.stdout
+    assert mart_fingerprints(small_build["database"]) == small_build["fingerprints"]
+
+
+@pytest.mark.slow
+def test_a_plain_dbt_build_against_a_locked_warehouse_fails_clearly(small_build: dict) -> None:
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys; con = duckdb.connect(sys.argv[1]); "
+            "print('holding', flush=True); sys.stdin.read()",
+            str(small_build["database"]),
+        ],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        result = run_dbt("build", "--select", "dim_sectors", env=small_build["env"])
+    finally:
+        holder.communicate(input="", timeout=60)
+    assert result.returncode != 0
+    assert "Could not set lock on file" in result.stdout
+    assert str(small_build["database"]) in result.stdout
+    # The warehouse is intact and usable once the other process lets go.
+    assert mart_fingerprints(small_build["database"]) == small_build["fingerprints"]
+
+
+@pytest.mark.slow
+def test_freshness_judges_each_source_by_its_own_cadence(small_build: dict) -> None:
+    result = run_dbt("source", "freshness", env=small_build["env"])
+    sources = json.loads((small_build["root"] / "target" / "sources.json").read_text())
+    verdicts = {r["unique_id"].split(".")[-1]: r for r in sources["results"]}
+    assert set(verdicts) == {"transactions", "economic_indicators", "demographics"}
+    assert verdicts["transactions"]["max_loaded_at"].startswith("2024-08-3")
+    assert verdicts["economic_indicators"]["max_loaded_at"].startswith("2024-08-01")
+    assert verdicts["demographics"]["max_loaded_at"].startswith("2024-12-31")
+    for name, verdict in verdicts.items():
+        # The sample is historical: whatever today is, each verdict follows the age and
+        # that source's thresholds (monthly deliveries: weeks; demographics: a year+).
+        age_days = verdict["max_loaded_at_time_ago_in_s"] / 86_400
+        criteria = verdict["criteria"]
+        expected = (
+            "error" if age_days > criteria["error_after"]["count"]
+            else "warn" if age_days > criteria["warn_after"]["count"]
+            else "pass"
+        )  # fmt: skip
+        assert verdict["status"] == expected, name
+    assert verdicts["transactions"]["status"] == "error"  # two years old by now
+    assert verdicts["transactions"]["criteria"]["error_after"] == {"count": 75, "period": "day"}
+    assert result.returncode == 1
+    assert "ERROR STALE freshness of bank.transactions" in result.stdout
+
+
+def test_defective_datasets_are_reproducible_too(tmp_path: Path) -> None:
+    for name in ("a", "b"):
+        result = run_generator(
+            "--transactions", "2000", "--defect-rate", "0.05", "--output", str(tmp_path / name)
+        )
+        assert result.returncode == 0, result.stderr
+    files = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*.parquet"))
+    assert files
+    for relative in files:
+        assert (tmp_path / "a" / relative).read_bytes() == (tmp_path / "b" / relative).read_bytes()
+
+
+def test_no_credentials_are_committed() -> None:
+    result = subprocess.run(
+        [command("lending-check-secrets")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_the_secret_check_catches_a_literal_credential(tmp_path: Path) -> None:
+    leaky = tmp_path / "profiles.yml"
+    # Assembled at run time so that this file does not trip the check itself.
+    password_key, access_key = "pass" + "word", "AKIA" + "IOSFODNN7EXAMPLE"
+    leaky.write_text(
+        "prod:\n"
+        f"  {password_key}: Sup3rS3cret!\n"
+        "  host: \"{{ env_var('REDSHIFT_HOST') }}\"\n"
+        f"  aws_key: {access_key}\n"
+        f"  safe_{password_key}: \"{{{{ env_var('DBT_ENV_SECRET_REDSHIFT_PASSWORD') }}}}\"\n"
+    )
+    result = subprocess.run(
+        [command("lending-check-secrets"), str(leaky)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert f"{leaky}:2: literal password value" in result.stderr
+    assert f"{leaky}:4: AWS access key id" in result.stderr
+    assert ":5:" not in result.stderr

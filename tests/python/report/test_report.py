@@ -1,0 +1,179 @@
+"""The lending charts report: every chart has data, and the file stands on its own.
+
+The report is built from a built copy of the project (a dataset with a few defects of
+every kind, so rejected rows exist), rendered in headless Chromium, and checked chart by
+chart: the plotted series are in the picture and the numbers under it match the marts. A
+warehouse built before the data-quality layer gets a clear note instead of that chart.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import duckdb
+import pytest
+from playwright.sync_api import BrowserContext
+
+from conftest import ARTIFACTS, AnalystBuild, command
+
+REPORT_SCRIPT = command("lending-report")
+CHARTS = ("success-rate", "sector-volume", "per-capita-growth", "rejections")
+
+
+def build_report(database: Path, output: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [REPORT_SCRIPT, "--database", str(database), "--output", str(output)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def read_charts(browser: BrowserContext, report: Path) -> dict[str, dict]:
+    """What Chromium draws for each chart: its size, plotted series, note and data rows."""
+    page = browser.new_page()
+    try:
+        page.goto(report.as_uri())
+        return page.evaluate(
+            """() => Object.fromEntries(Array.from(document.querySelectorAll('figure.chart'))
+                .map(figure => {
+                    const svg = figure.querySelector('svg');
+                    const box = svg ? svg.getBoundingClientRect() : {width: 0, height: 0};
+                    const series = svg ? Array.from(svg.querySelectorAll('[id^="data-"]'))
+                        .filter(el => el.getBBox().width > 0 && el.getBBox().height > 0)
+                        .map(el => el.id) : [];
+                    return [figure.id, {
+                        points: Number(figure.dataset.points),
+                        width: box.width,
+                        height: box.height,
+                        series: series,
+                        note: (figure.querySelector('.note') || {}).innerText || '',
+                        rows: Array.from(figure.querySelectorAll('tbody tr'))
+                            .map(tr => Array.from(tr.cells).map(td => td.textContent)),
+                        caption: figure.querySelector('figcaption').innerText,
+                    }];
+                }))"""
+        )
+    finally:
+        page.close()
+
+
+@pytest.fixture(scope="module")
+def report(analyst_build: AnalystBuild, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    output = tmp_path_factory.mktemp("report") / "lending_report.html"
+    result = build_report(analyst_build.database, output)
+    assert result.returncode == 0, result.stderr
+    assert "Wrote" in result.stdout
+    return output
+
+
+@pytest.mark.slow
+def test_report_is_self_contained(report: Path) -> None:
+    page = report.read_text()
+    assert "<script" not in page and "<link" not in page and "<img" not in page
+    # Only in-page anchors and the SVG namespaces: nothing is fetched to view the report.
+    references = re.findall(r'(?:href|src)="([^"]*)"', page)
+    assert all(ref.startswith("#") for ref in references), set(references)
+    assert "url(http" not in page and "@import" not in page
+
+
+@pytest.mark.slow
+def test_every_chart_has_data_axes_and_units(
+    report: Path, analyst_build: AnalystBuild, browser: BrowserContext
+) -> None:
+    charts = read_charts(browser, report)
+    assert tuple(charts) == CHARTS
+    for chart_id in CHARTS:
+        chart = charts[chart_id]
+        assert chart["points"] > 0 and len(chart["rows"]) == chart["points"], chart_id
+        assert chart["width"] > 300 and chart["height"] > 200, chart_id
+        assert chart["series"], f"{chart_id}: nothing plotted"
+    page = report.read_text()
+    for label in (
+        "Success rate (%)",
+        "Volume of completed transactions (USD billions)",
+        "Lending per capita (USD per resident)",
+        "GDP growth, average of the year (% on a year earlier)",
+    ):
+        # Axis labels are drawn as outlines; matplotlib keeps the text in a comment.
+        assert f"<!-- {label} -->" in page, label
+
+    with duckdb.connect(str(analyst_build.database), read_only=True) as con:
+        countries, quarters = con.execute(
+            "select count(distinct country_code), "
+            "count(distinct date_trunc('quarter', month_start_date)) from fct_country_monthly"
+        ).fetchone()
+        sector_volume = dict(
+            con.execute(
+                "select sector_name, sum(volume_usd) / 1e9 from fct_sector_monthly group by 1"
+            ).fetchall()
+        )
+        # Complete years with both figures: a year whose population was rejected is left out.
+        plotted_years = con.execute(
+            "select count(*) from (select country_code, extract(year from month_start_date) "
+            "from fct_country_monthly group by all having count(*) = 12 "
+            "and max(population) is not null and avg(gdp_growth_pct) is not null)"
+        ).fetchone()[0]
+    assert charts["success-rate"]["points"] == countries * quarters
+    assert len({s.rsplit("-", 1)[-1] for s in charts["success-rate"]["series"]}) == countries
+    volumes = {row[0]: float(row[5].replace(",", "")) for row in charts["sector-volume"]["rows"]}
+    assert volumes.keys() == sector_volume.keys()
+    for sector, volume in sector_volume.items():
+        assert volumes[sector] == pytest.approx(float(volume), abs=0.01), sector
+    assert charts["per-capita-growth"]["points"] == plotted_years > 0
+
+
+@pytest.mark.slow
+def test_rejections_chart_counts_the_quarantine_by_reason(
+    report: Path, analyst_build: AnalystBuild, browser: BrowserContext
+) -> None:
+    chart = read_charts(browser, report)["rejections"]
+    with duckdb.connect(str(analyst_build.database), read_only=True) as con:
+        expected = dict(
+            ((reason, source), int(count))
+            for reason, source, count in con.execute(
+                "select rejection_reason, source_name, sum(rejected_row_count) "
+                "from fct_rejection_reasons_monthly group by all"
+            ).fetchall()
+        )
+    assert {(r[0], r[1]): int(r[2].replace(",", "")) for r in chart["rows"]} == expected
+    assert {"duplicate_transaction_id", "unknown_country"} <= {r for r, _ in expected}
+    assert len(chart["series"]) == len(expected)  # one bar per source and reason
+    assert "<!-- Rejected rows (count) -->" in report.read_text()
+
+    # The full report, every chart drawn: kept for people to look at.
+    page = browser.new_page()
+    try:
+        page.goto(report.as_uri())
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=ARTIFACTS / "lending-report.png", full_page=True)
+    finally:
+        page.close()
+
+
+@pytest.mark.slow
+def test_a_warehouse_without_the_data_quality_mart_gets_a_note(
+    analyst_build: AnalystBuild, browser: BrowserContext, tmp_path: Path
+) -> None:
+    database = tmp_path / "before_data_quality.duckdb"
+    shutil.copyfile(analyst_build.database, database)
+    with duckdb.connect(str(database)) as con:
+        con.execute("drop table fct_rejection_reasons_monthly")
+    output = tmp_path / "report.html"
+    result = build_report(database, output)
+    assert result.returncode == 0, result.stderr
+    chart = read_charts(browser, output)["rejections"]
+    assert chart["points"] == 0 and not chart["series"]
+    assert "fct_rejection_reasons_monthly" in chart["note"]
+    assert "not built yet" in chart["note"]
+
+
+def test_report_without_a_warehouse_says_what_to_do(tmp_path: Path) -> None:
+    result = build_report(tmp_path / "missing.duckdb", tmp_path / "report.html")
+    assert result.returncode == 1
+    assert "make run" in result.stderr
+    assert not (tmp_path / "report.html").exists()
