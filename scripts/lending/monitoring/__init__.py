@@ -1,0 +1,1 @@
+"""Run metrics: what every build reports, locally and to CloudWatch."""
