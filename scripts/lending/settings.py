@@ -44,3 +44,14 @@ def public_marts(manifest: Path | None = None) -> list[str]:
         for node in document["nodes"].values()
         if node["resource_type"] == "model" and node.get("access") == "public"
     )
+
+
+def model_relations(manifest: Path | None = None) -> dict[str, str]:
+    """Each model's relation as dbt names it (e.g. "lending_research"."main"."fct_x"), from
+    the manifest: the schema of each layer is dbt's to decide, not the Python's."""
+    document = json.loads((manifest or target_path() / "manifest.json").read_text())
+    return {
+        node["name"]: node["relation_name"]
+        for node in document["nodes"].values()
+        if node["resource_type"] == "model" and node.get("relation_name")
+    }

@@ -1,6 +1,6 @@
 {#
     A row-level rule written as a SQL boolean expression over the model's columns, e.g.
-    "settled_count = completed_count + failed_count + reversed_count". Returns the rows
+    "volume_usd = disbursed_usd + repaid_usd + ...". Returns the rows
     for which it is false or null.
 #}
 {% test expression_is_true(model, expression) %}

@@ -116,23 +116,64 @@ def run_build(*dbt_args: str, env: dict[str, str]) -> subprocess.CompletedProces
     )
 
 
-def mart_fingerprints(database: Path) -> dict[str, str]:
-    """A content hash of every mart, independent of row order."""
-    marts = (
-        "fct_transactions",
-        "fct_country_monthly",
-        "fct_sector_monthly",
-        "dim_countries",
-        "dim_sectors",
-        "fct_data_quality_monthly",
-    )
+# Columns that say when a row was built, not what it says: an incremental run and a full
+# refresh of the same inputs differ there by design, and agree everywhere else.
+BOOKKEEPING_COLUMNS = ("validated_at",)
+
+
+def published_marts(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The tables analysts query: every table in the public schema (main)."""
+    rows = con.execute(
+        "select table_name from information_schema.tables where table_catalog = "
+        "current_database() and table_schema = 'main' and table_type = 'BASE TABLE' order by 1"
+    ).fetchall()
+    return [name for (name,) in rows]
+
+
+def _select_list(con: duckdb.DuckDBPyConnection, table: str, exclude: tuple[str, ...]) -> str:
+    """The mart's columns but `exclude`, in table order, for a select."""
+    rows = con.execute(
+        "select column_name from information_schema.columns where table_catalog = "
+        "current_database() and table_schema = 'main' and table_name = ? "
+        "order by ordinal_position",
+        [table],
+    ).fetchall()
+    return ", ".join(f'"{name}"' for (name,) in rows if name not in exclude)
+
+
+def mart_fingerprints(database: Path, exclude: tuple[str, ...] = ()) -> dict[str, str]:
+    """A content hash of every published mart, independent of row order (`exclude`:
+    columns left out)."""
     with duckdb.connect(str(database), read_only=True) as con:
-        return {
-            mart: con.execute(
-                f"select count(*) || ':' || coalesce(sum(hash(t)), 0) from {mart} as t"
+        fingerprints = {}
+        for mart in published_marts(con):
+            columns = _select_list(con, mart, exclude)
+            fingerprints[mart] = con.execute(
+                f"select count(*) || ':' || coalesce(sum(hash(t)), 0) "
+                f"from (select {columns} from main.{mart}) as t"
             ).fetchone()[0]
-            for mart in marts
-        }
+        return fingerprints
+
+
+def mart_differences(left: Path, right: Path, exclude: tuple[str, ...] = ()) -> dict[str, list]:
+    """For each published mart whose rows differ between two warehouses, a few rows that
+    are in one and not the other, tagged with the side they are on."""
+    differences: dict[str, list] = {}
+    with duckdb.connect() as con:
+        con.execute(f"attach '{left}' as l (read_only)")
+        con.execute(f"attach '{right}' as r (read_only)")
+        con.execute("use l")
+        for mart in published_marts(con):
+            columns = _select_list(con, mart, exclude)
+            rows = con.execute(
+                f"(select 'left' as side, * from (select {columns} from l.main.{mart} "
+                f"except all select {columns} from r.main.{mart}) limit 5) "
+                f"union all (select 'right' as side, * from (select {columns} from "
+                f"r.main.{mart} except all select {columns} from l.main.{mart}) limit 5)"
+            ).fetchall()
+            if rows:
+                differences[mart] = rows
+    return differences
 
 
 @pytest.fixture(scope="session")
@@ -192,8 +233,9 @@ NOT_PROJECT = shutil.ignore_patterns(
 
 
 @dataclass(frozen=True)
-class AnalystBuild:
-    """A copy of the project, built on a small dataset, with its docs site generated."""
+class ProjectCopy:
+    """A copy of the dbt project (its own target/, warehouse and data), to build and
+    change freely: commands run in it exactly as a user runs them in the project."""
 
     project: Path
     database: Path
@@ -207,7 +249,6 @@ class AnalystBuild:
         return json.loads((self.target / "manifest.json").read_text())
 
     def run(self, *args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
-        """A command run in the copy, as an analyst runs it in the project."""
         return subprocess.run(
             list(args),
             cwd=self.project,
@@ -218,19 +259,38 @@ class AnalystBuild:
             check=False,
         )
 
+    def dbt(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return self.run(DBT, *args)
+
+    def build(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """`lending-build`, as `make build` runs it."""
+        return self.run(command("lending-build"), *args)
+
+
+def project_copy(root: Path, raw: Path, dbt_env: dict[str, str]) -> ProjectCopy:
+    """A copy of the project in root/project whose sources read `raw`."""
+    project = copy_project(root / "project")
+    (project / "data").mkdir()
+    env = dict(dbt_env)
+    env.update(
+        DBT_PROFILES_DIR=str(project),
+        DBT_PROJECT_DIR=str(project),
+        BANK_RAW_DATA_PATH=str(raw),
+        DBT_DUCKDB_PATH=str(project / "data" / "lending_research.duckdb"),
+    )
+    return ProjectCopy(
+        project=project, database=project / "data" / "lending_research.duckdb", env=env
+    )
+
 
 @pytest.fixture(scope="session")
-def analyst_build(
-    tmp_path_factory: pytest.TempPathFactory, dbt_env: dict[str, str]
-) -> AnalystBuild:
+def analyst_build(tmp_path_factory: pytest.TempPathFactory, dbt_env: dict[str, str]) -> ProjectCopy:
     """`make run && make docs` on a copy of the project and a small generated dataset.
 
     A copy, because the MetricFlow CLI reads `target/` of the project it runs in; the
     project's own target/, warehouse and partial-parse state stay untouched.
     """
     root = tmp_path_factory.mktemp("analyst")
-    project = root / "project"
-    copy_project(project)
     # A few defects of every kind, so the rejected-rows chart and the data-quality marts
     # have something to show; the threshold is raised so that the build completes.
     generated = run_generator(
@@ -238,23 +298,15 @@ def analyst_build(
         "--output", str(root / "raw"),
     )  # fmt: skip
     assert generated.returncode == 0, generated.stderr
-    env = dict(dbt_env)
-    env.update(
-        DBT_PROFILES_DIR=str(project),
-        DBT_PROJECT_DIR=str(project),
-        BANK_RAW_DATA_PATH=str(root / "raw"),
-        DBT_DUCKDB_PATH=str(project / "data" / "lending_research.duckdb"),
-    )
-    (project / "data").mkdir()
-    build = AnalystBuild(
-        project=project, database=project / "data" / "lending_research.duckdb", env=env
-    )
-    for command in (
+    build = project_copy(root, root / "raw", dbt_env)
+    for command_args in (
         ("build", "--vars", "{max_rejected_share: 0.5}"),
         ("docs", "generate", "--static"),
     ):
-        result = build.run(DBT, *command)
-        assert result.returncode == 0, f"dbt {' '.join(command)} failed:\n{result.stdout[-5000:]}"
+        result = build.dbt(*command_args)
+        assert result.returncode == 0, (
+            f"dbt {' '.join(command_args)} failed:\n{result.stdout[-5000:]}"
+        )
     return build
 
 

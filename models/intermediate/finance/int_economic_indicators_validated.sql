@@ -1,6 +1,6 @@
 {#
     Every raw economic indicator row with the codes of the validation rules it breaks.
-    The indicator catalogue (seeds/economic_indicators.csv) gives each indicator's unit
+    The indicator catalogue (seeds/indicator_catalogue.csv) gives each indicator's unit
     and plausible range.
 #}
 {%- set rules = [
@@ -38,7 +38,7 @@ catalogue as (
         unit as expected_unit,
         min_value,
         max_value
-    from {{ ref('economic_indicators') }}
+    from {{ ref('indicator_catalogue') }}
 
 ),
 

@@ -1,18 +1,20 @@
 {#
-    Incremental by month: only the months whose delivery changed are aggregated again.
+    Incremental by month: only the months validated again since the last run are
+    aggregated again (macros/incremental/partitions_to_rebuild.sql).
 #}
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook="{{ delete_rebuilt_partitions(ref('int_transactions_validated'), 'month_start_date') }}",
+    pre_hook="{{ delete_partitions(
+        revalidated_months(ref('int_transactions_validated')), 'month_start_date') }}",
 ) }}
 
 with
 
 transactions as (
 
-    {{ valid_transactions_to_rebuild() | indent(4) }}
+    {{ valid_transactions_to_rebuild(ref('int_transactions_validated')) | indent(4) }}
 
 ),
 
@@ -22,7 +24,7 @@ aggregated as (
         country_code,
         month_start_date,
         {{ transaction_outcome_metrics() }},
-        max(partition_fingerprint) as partition_fingerprint
+        max(validated_at) as validated_at
     from transactions
     group by country_code, month_start_date
 

@@ -3,20 +3,25 @@
     on to fct_transactions; the others are quarantined in fct_rejected_transactions. The
     codes are listed, with their remedies, in seeds/rejection_reasons.csv.
 
-    Incremental by monthly partition: a run validates only new and re-delivered months
-    (see macros/incremental_partitions.sql); the rules that look across months (the
-    first delivery of an id wins, a payment needs an earlier disbursement) consult the
-    rows already validated. A re-delivery that would change the verdict on rows of other
-    months (an id or a disbursement moving between months) needs a full refresh.
+    Incremental by monthly partition: a run validates again the partitions whose inputs
+    changed (int_transaction_partitions_fingerprinted) and those a change reaches through
+    the rules that look across months (the first delivery of an id wins, a payment needs
+    an earlier disbursement), which consult the rows already validated
+    (macros/incremental/transaction_partitions_to_rebuild.sql). The result is what a full
+    refresh of the same inputs gives.
 #}
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook="{{ delete_rebuilt_partitions(ref('int_transaction_partitions_fingerprinted')) }}",
+    pre_hook="{{ delete_partitions(transaction_partitions_to_rebuild(
+        ref('int_transaction_partitions_fingerprinted'), ref('int_transactions_classified'))) }}",
 ) }}
-{%- set partitions = partitions_to_rebuild(ref('int_transaction_partitions_fingerprinted')) -%}
-{%- set now = 'cast(' ~ dbt.current_timestamp() ~ ' as timestamp)' -%}
+{%- set partitions = transaction_partitions_to_rebuild(
+    ref('int_transaction_partitions_fingerprinted'), ref('int_transactions_classified')
+) -%}
+{%- do log_partitions(partitions) -%}
+{%- set now = validation_time() -%}
 {%- set first_transaction_at = "cast('" ~ var('first_transaction_date') ~ "' as timestamp)" -%}
 {%- set rules = [
     ('missing_transaction_id', 'transaction_id is null'),
@@ -65,7 +70,7 @@ batch_keys as (
         transaction_id,
         loan_id,
         transaction_type,
-        transaction_status,
+        is_successful,
         transaction_at,
         source_file,
         source_row_number
@@ -94,7 +99,7 @@ history as (
         transaction_id,
         loan_id,
         transaction_type,
-        transaction_status,
+        is_successful,
         transaction_at,
         source_file,
         source_row_number
@@ -129,9 +134,9 @@ transaction_types as (
 
 ),
 
--- A payment needs its loan to have been paid out: the first completed disbursement of
--- each loan, among all delivered rows (a disbursement rejected for another reason still
--- paid the money out).
+-- A payment needs its loan to have been paid out: the first successful disbursement of
+-- each loan (successful as the transaction_statuses seed says), among all delivered rows
+-- (a disbursement rejected for another reason still paid the money out).
 disbursements as (
 
     select
@@ -140,7 +145,7 @@ disbursements as (
     from batch_keys
     where
         transaction_type = 'disbursement'
-        and transaction_status = 'completed'
+        and is_successful
         and loan_id is not null
     union all
     select
@@ -149,7 +154,7 @@ disbursements as (
     from history
     where
         transaction_type = 'disbursement'
-        and transaction_status = 'completed'
+        and is_successful
         and loan_id in (select batch_keys.loan_id from batch_keys)
 
 ),

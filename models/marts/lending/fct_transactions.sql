@@ -1,19 +1,13 @@
 {#
-    Incremental by monthly partition, like int_transactions_validated: a run replaces the
-    months whose delivery changed and leaves the others alone.
+    Published month by month (meta publish_partition_by in dbt_project.yml): a build
+    copies to the published table only the months validated again since the last one.
 #}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ delete_rebuilt_partitions(ref('int_transactions_validated'), 'month_start_date') }}",
-) }}
-
 with
 
 transactions as (
 
-    {{ valid_transactions_to_rebuild() | indent(4) }}
+    select * from {{ ref('int_transactions_validated') }}
+    where is_valid
 
 ),
 
@@ -62,7 +56,7 @@ joined as (
         transactions.month_start_date,
         transactions.source_file,
         transactions.source_row_number,
-        transactions.partition_fingerprint
+        transactions.validated_at
     from transactions
     left join countries
         on transactions.country_code = countries.country_code

@@ -3,7 +3,9 @@ test results, the overall success rate and how to query the marts; and, for ever
 that failed or warned, the rows it found (data-quality tests name the month, the share
 rejected and the reasons).
 
-Reads dbt's target/run_results.json and the DuckDB file the build wrote (read-only).
+Reads dbt's run_results.json and manifest.json (for each model's relation) and the
+DuckDB file the build wrote (read-only). A passing build is summarised from the published
+marts; a failing one published nothing, so its explanation reads what it stored.
 """
 
 from __future__ import annotations
@@ -86,11 +88,11 @@ def problems(results: list[dict], database: Path) -> list[str]:
     return lines
 
 
-def row_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+def row_counts(con: duckdb.DuckDBPyConnection, relations: dict[str, str]) -> dict[str, int]:
     counts = {}
-    for relations in LAYERS.values():
-        for relation in relations:
-            counts[relation] = con.execute(f"select count(*) from {relation}").fetchone()[0]
+    for models in LAYERS.values():
+        for model in models:
+            counts[model] = con.execute(f"select count(*) from {relations[model]}").fetchone()[0]
     return counts
 
 
@@ -101,10 +103,12 @@ def raw_rows(raw_data: Path) -> dict[str, int] | None:
         return None
 
 
-def summarize(database: Path, results: list[dict], raw_data: Path) -> str:
+def summarize(
+    database: Path, results: list[dict], raw_data: Path, relations: dict[str, str]
+) -> str:
     outcomes = node_outcomes(results)
     with duckdb.connect(str(database), read_only=True) as con:
-        counts = row_counts(con)
+        counts = row_counts(con, relations)
         completed, settled, pending = con.execute(
             "select sum(completed_count), sum(settled_count), sum(pending_count) "
             "from fct_country_monthly"
@@ -163,8 +167,14 @@ def report(database: Path, run_results: Path, raw_data: Path, build_failed: bool
             "are explained in seeds/rejection_reasons.csv and the README's Data quality "
             "section."
         )
+        lines.append(
+            "Nothing was published: the marts analysts query are those of the last passing "
+            "build. What this build computed is in the *_audit schema (e.g. "
+            "main_audit.fct_data_quality_monthly)."
+        )
         return "\n".join(lines)
-    text = summarize(database, results, raw_data)
+    relations = settings.model_relations(run_results.with_name("manifest.json"))
+    text = summarize(database, results, raw_data, relations)
     if found:
         text += "\n\nWorth a look:\n" + "\n".join(found)
     return text
@@ -199,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     for path in (args.database, args.run_results):
         if not path.exists():
             print(
-                f"summarize_build.py: error: {path} not found; run `make run` first",
+                f"lending-summary: error: {path} not found; run `make run` first",
                 file=sys.stderr,
             )
             return 1

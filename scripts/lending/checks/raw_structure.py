@@ -4,17 +4,20 @@ Row-level defects (a bad code, a duplicate) are dbt's job: those rows are quaran
 Structural defects are not: a corrupt or truncated file, a missing, renamed or retyped
 column, an empty partition or a stray file would make the build fail half-way or, worse,
 read wrong data. This check finds them first, names the file and column and says what to
-do, and exits non-zero, so `make run` stops before dbt touches the warehouse and the
-marts of the last good run stay as they were.
+do.
 
-The expected columns and types are the ones declared for each source table in
-models/staging/bank/_bank__sources.yml (partition columns, which live in folder names,
-excepted): the sources YAML is the single description of the raw data.
+dbt runs this check itself, before any model, in an on-run-start hook
+(macros/checks/check_raw_structure.sql): the dbt-duckdb plugin in lending.checks.dbt_plugin
+makes `problems` callable from SQL, with the tables as dbt parsed them from
+models/staging/bank/_bank__sources.yml. So a bare `dbt build` stops on a broken delivery
+with the marts unchanged, as `make build` does. `lending-check-raw` runs the same check on
+its own, from the same YAML, to vet a delivery before building.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import sys
@@ -53,6 +56,29 @@ def load_tables(sources_yaml: Path = SOURCES_YAML) -> list[Table]:
             }
             tables.append(Table(table["name"], columns, partition_columns))
     return tables
+
+
+def tables_from_json(text: str) -> list[Table]:
+    """Tables as the dbt hook passes them: [{"name", "columns": {name: type},
+    "partition_columns": [...]}], types as declared in the sources YAML."""
+    return [
+        Table(
+            table["name"],
+            {name: declared_type(data_type) for name, data_type in table["columns"].items()},
+            tuple(table["partition_columns"]),
+        )
+        for table in json.loads(text)
+    ]
+
+
+def problems(root: Path, tables: list[Table]) -> list[str]:
+    """Every structural problem of the raw folder, one sentence each; empty when fine."""
+    if not root.is_dir():
+        return [f"{root}: folder not found; {REGENERATE}"]
+    found: list[str] = []
+    for table in tables:
+        found += check_table(root, table)[0]
+    return found
 
 
 # Spellings of the same type in the sources YAML (written to suit Redshift too).
@@ -196,22 +222,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quiet", action="store_true", help="print only problems")
     args = parser.parse_args(argv)
     if not args.raw_data.is_dir():
-        print(f"check_raw_data.py: error: {args.raw_data} not found; {REGENERATE}", file=sys.stderr)
+        print(f"lending-check-raw: error: {args.raw_data} not found; {REGENERATE}", file=sys.stderr)
         return 1
-    problems: list[str] = []
+    found: list[str] = []
     files = rows = 0
     for table in load_tables():
         table_problems, table_files, table_rows = check_table(args.raw_data, table)
-        problems += table_problems
+        found += table_problems
         files += table_files
         rows += table_rows
-    if problems:
+    if found:
         print(
-            f"check_raw_data.py: {len(problems)} structural problem(s) in {args.raw_data}; "
-            "dbt was not run, so the marts are unchanged:",
+            f"lending-check-raw: {len(found)} structural problem(s) in {args.raw_data}:",
             file=sys.stderr,
         )
-        for problem in problems:
+        for problem in found:
             print(f"  - {problem}", file=sys.stderr)
         return 1
     if not args.quiet:

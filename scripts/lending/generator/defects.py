@@ -72,7 +72,7 @@ ABSURD_AMOUNT_USD = 5_000_000_000
 FUTURE_YEAR_START = np.datetime64("2099-01-01T00:00:00", "us")
 BEFORE_DATA_START = np.datetime64("2015-01-01T00:00:00", "us")
 MICROSECONDS_PER_DAY = 86_400 * 1_000_000
-# Out of every indicator's plausible range (seeds/economic_indicators.csv).
+# Out of every indicator's plausible range (seeds/indicator_catalogue.csv).
 OUT_OF_RANGE_VALUE = 1e9
 
 

@@ -70,8 +70,11 @@ class ReportError(Exception):
 
 
 def relation_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """Whether a mart is published (the main schema; main_audit holds unpublished ones)."""
     found = con.execute(
-        "select count(*) from information_schema.tables where table_name = ?", [name]
+        "select count(*) from information_schema.tables "
+        "where table_schema = 'main' and table_name = ?",
+        [name],
     ).fetchone()
     return bool(found and found[0])
 

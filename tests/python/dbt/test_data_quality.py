@@ -26,6 +26,7 @@ from conftest import (
     run_dbt,
     run_generator,
 )
+from lending.checks import raw_structure
 from lending.generator.defects import DEMOGRAPHIC_DEFECTS, INDICATOR_DEFECTS, TRANSACTION_DEFECTS
 
 DIRTY_TRANSACTIONS = 6_000
@@ -123,7 +124,7 @@ def test_raw_rows_equal_valid_facts_plus_rejected_rows_per_month(dirty: dict) ->
                 coalesce(facts.fact_rows, 0), coalesce(quarantine.rejected_rows, 0)
             from (
                 select partition_year, partition_month, count(*) as raw_rows
-                from stg_bank__transactions group by all
+                from main_staging.stg_bank__transactions group by all
             ) as raw
             left join (
                 select year(month_start_date) as partition_year,
@@ -170,7 +171,7 @@ def test_rejections_over_the_threshold_fail_the_build_naming_month_and_reasons(
     )
     with duckdb.connect(str(tmp_path / "strict.duckdb"), read_only=True) as con:
         over = con.execute(
-            "select count(*) from fct_data_quality_monthly where exceeds_threshold"
+            "select count(*) from main_audit.fct_data_quality_monthly where exceeds_threshold"
         ).fetchone()[0]
     assert over > 0
 
@@ -240,24 +241,53 @@ STRUCTURAL_FAULTS = {
 }
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("fault", list(STRUCTURAL_FAULTS))
-def test_structural_faults_stop_the_build_before_the_marts_change(
-    fault: str, small_build: dict, tmp_path: Path
+def test_each_structural_fault_is_named_with_its_place_and_remedy(
+    fault: str, default_dataset: Path, tmp_path: Path
 ) -> None:
+    """The check dbt runs before any model (its on-run-start hook calls this function)."""
     relative, damage, message = STRUCTURAL_FAULTS[fault]
+    raw = tmp_path / "raw"
+    shutil.copytree(default_dataset, raw)
+    damage(raw / relative)
+
+    (problem,) = raw_structure.problems(raw, raw_structure.load_tables())
+
+    assert message in problem
+    assert str(raw / relative.rsplit("/", 1)[0]) in problem  # names the place
+
+
+@pytest.mark.slow
+def test_a_bare_dbt_build_stops_on_a_retyped_column_before_any_model(
+    small_build: dict, tmp_path: Path
+) -> None:
+    relative, damage, message = STRUCTURAL_FAULTS["changed type"]
     raw = tmp_path / "raw"
     shutil.copytree(small_build["raw"], raw)
     damage(raw / relative)
     env = dict(small_build["env"], BANK_RAW_DATA_PATH=str(raw))
 
-    result = run_build(env=env)
+    result = run_dbt("build", env=env)
 
-    assert result.returncode == 1
-    assert message in result.stderr
-    assert str(raw / relative.rsplit("/", 1)[0]) in result.stderr  # names the place
-    assert "the marts are unchanged" in result.stderr
-    assert "Running with dbt" not in result.stdout
+    assert result.returncode != 0
+    assert f"{raw / relative}: {message}" in result.stdout
+    assert "no model was built, so the marts are unchanged" in result.stdout
+    assert " START sql " not in result.stdout
+    assert mart_fingerprints(small_build["database"]) == small_build["fingerprints"]
+
+
+@pytest.mark.slow
+def test_make_build_explains_a_corrupt_file(small_build: dict, tmp_path: Path) -> None:
+    relative, damage, message = STRUCTURAL_FAULTS["corrupt file"]
+    raw = tmp_path / "raw"
+    shutil.copytree(small_build["raw"], raw)
+    damage(raw / relative)
+
+    result = run_build(env=dict(small_build["env"], BANK_RAW_DATA_PATH=str(raw)))
+
+    assert result.returncode != 0
+    assert f"{raw / relative}: {message}" in result.stdout
+    assert "dbt stopped before building anything" in result.stdout
     assert mart_fingerprints(small_build["database"]) == small_build["fingerprints"]
 
 

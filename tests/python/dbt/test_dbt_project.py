@@ -16,7 +16,8 @@ from conftest import SMALL_DATASET, command, run_dbt
 def test_build_passes_with_zero_warnings(small_build: dict) -> None:
     result = small_build["result"]
     assert result.returncode == 0, result.stdout[-5000:]
-    assert "Raw data structure OK" in result.stdout
+    assert "OK hook: lending_research.on-run-start" in result.stdout  # the raw files' check
+    assert "Published 10 of 10 marts to schema main" in result.stdout
     assert "Build summary" in result.stdout
     assert "WARN=0 ERROR=0 SKIP=0" in result.stdout
     assert "[WARNING]" not in result.stdout
@@ -29,7 +30,8 @@ def test_build_passes_with_zero_warnings(small_build: dict) -> None:
     statuses = {r["status"] for r in results if r not in exposures}
     assert statuses <= {"success", "pass"}
     kinds = {r["unique_id"].split(".")[0] for r in results}
-    assert kinds == {"seed", "model", "test", "unit_test", "exposure"}
+    # "operation": the project's hooks (the raw files' check, the publication).
+    assert kinds == {"seed", "model", "test", "unit_test", "exposure", "operation"}
 
 
 @pytest.mark.slow

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import BrowserContext, Page
 
-from conftest import ARTIFACTS, AnalystBuild
+from conftest import ARTIFACTS, ProjectCopy
 
 PROJECT = "lending_research"
 MARTS_FOLDER = "models/marts/"
@@ -35,12 +35,12 @@ def public_models(manifest: dict) -> dict[str, dict]:
 
 
 @pytest.fixture(scope="module")
-def manifest(analyst_build: AnalystBuild) -> dict:
+def manifest(analyst_build: ProjectCopy) -> dict:
     return analyst_build.manifest()
 
 
 @pytest.fixture(scope="module")
-def site(analyst_build: AnalystBuild, browser: BrowserContext) -> Iterator[Page]:
+def site(analyst_build: ProjectCopy, browser: BrowserContext) -> Iterator[Page]:
     static_site = analyst_build.target / "static_index.html"
     assert static_site.exists(), "dbt docs generate --static wrote no static_index.html"
     page = browser.new_page()
@@ -88,9 +88,7 @@ def test_every_node_and_column_is_described(manifest: dict) -> None:
     assert not undocumented, f"described nowhere: {undocumented}"
 
 
-def test_documented_columns_match_the_warehouse(
-    analyst_build: AnalystBuild, manifest: dict
-) -> None:
+def test_documented_columns_match_the_warehouse(analyst_build: ProjectCopy, manifest: dict) -> None:
     catalog = json.loads((analyst_build.target / "catalog.json").read_text())
     # Tests that store their failures have tables too; they are not documented models.
     entries = {
@@ -110,6 +108,41 @@ def test_documented_columns_match_the_warehouse(
     }
     assert set(entries) == built_nodes, "every model and seed should be in the catalog"
     assert not mismatched
+
+
+def test_no_two_nodes_share_a_relation(manifest: dict) -> None:
+    """A seed and a source once both resolved to main.economic_indicators, and the docs
+    site showed the seed's columns on the source's page."""
+    relations: dict[str, list[str]] = {}
+    for node in [*manifest["nodes"].values(), *manifest["sources"].values()]:
+        if node["resource_type"] in {"model", "seed", "snapshot", "source"}:
+            name = ".".join(
+                part.lower() for part in (node["schema"], node.get("alias") or node["name"])
+            )
+            if node["resource_type"] == "source":
+                name = f"{node['schema']}.{node['identifier']}".lower()
+            relations.setdefault(name, []).append(node["unique_id"])
+    shared = {relation: ids for relation, ids in relations.items() if len(ids) > 1}
+    assert not shared, f"relations with more than one node: {shared}"
+
+
+def test_every_catalog_column_is_described(analyst_build: ProjectCopy, manifest: dict) -> None:
+    """What the docs site shows for each relation is the catalog's columns with the
+    manifest's descriptions: a column the catalog has and the YAML does not describe
+    would show blank (sources included)."""
+    catalog = json.loads((analyst_build.target / "catalog.json").read_text())
+    blank = []
+    for kind in ("nodes", "sources"):
+        for uid, entry in catalog[kind].items():
+            if uid.startswith("test."):
+                continue
+            described = manifest[kind][uid]["columns"]
+            blank += [
+                f"{uid}.{column}"
+                for column in entry["columns"]
+                if not described.get(column, described.get(column.lower(), {})).get("description")
+            ]
+    assert not blank, f"catalog columns without a description: {blank}"
 
 
 def test_sources_declare_every_column_type(manifest: dict) -> None:

@@ -14,14 +14,14 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import AnalystBuild
+from conftest import ProjectCopy
 
 MF = str(Path(sys.executable).with_name("mf"))
 Key = tuple[str, ...]
 
 
 def query_metrics(
-    build: AnalystBuild, tmp_path: Path, metrics: list[str], group_by: list[str]
+    build: ProjectCopy, tmp_path: Path, metrics: list[str], group_by: list[str]
 ) -> dict[Key, tuple[float | None, ...]]:
     """`mf query` as an analyst runs it, keyed by its groups (periods as YYYY-MM-DD)."""
     output = tmp_path / "result.csv"
@@ -46,7 +46,7 @@ def query_metrics(
     }
 
 
-def mart_rows(build: AnalystBuild, sql: str) -> dict[Key, tuple[float | None, ...]]:
+def mart_rows(build: ProjectCopy, sql: str) -> dict[Key, tuple[float | None, ...]]:
     """Rows of a query keyed by their leading text columns, numbers as floats."""
     with duckdb.connect(str(build.database), read_only=True) as con:
         rows = con.execute(sql).fetchall()
@@ -80,7 +80,7 @@ def assert_same(
 
 @pytest.mark.slow
 def test_success_rate_by_country_and_year_matches_fct_country_monthly(
-    analyst_build: AnalystBuild, tmp_path: Path
+    analyst_build: ProjectCopy, tmp_path: Path
 ) -> None:
     metric = query_metrics(
         analyst_build,
@@ -109,7 +109,7 @@ def test_success_rate_by_country_and_year_matches_fct_country_monthly(
 
 @pytest.mark.slow
 def test_usd_volumes_by_sector_and_quarter_match_fct_sector_monthly(
-    analyst_build: AnalystBuild, tmp_path: Path
+    analyst_build: ProjectCopy, tmp_path: Path
 ) -> None:
     metric = query_metrics(
         analyst_build,
@@ -138,7 +138,7 @@ def test_usd_volumes_by_sector_and_quarter_match_fct_sector_monthly(
 
 @pytest.mark.slow
 def test_lending_per_capita_matches_fct_country_monthly_by_month(
-    analyst_build: AnalystBuild, tmp_path: Path
+    analyst_build: ProjectCopy, tmp_path: Path
 ) -> None:
     metric = query_metrics(
         analyst_build,
@@ -160,7 +160,7 @@ def test_lending_per_capita_matches_fct_country_monthly_by_month(
 
 @pytest.mark.slow
 def test_lending_per_capita_counts_population_once_a_year_across_countries(
-    analyst_build: AnalystBuild, tmp_path: Path
+    analyst_build: ProjectCopy, tmp_path: Path
 ) -> None:
     metric = query_metrics(
         analyst_build,

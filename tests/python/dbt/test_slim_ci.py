@@ -86,9 +86,10 @@ def test_the_changed_model_and_everything_downstream_is_selected_and_nothing_els
     # Downstream reaches the marts; siblings and unrelated branches stay out.
     assert "model.lending_research.int_indicators_pivoted_to_country_months" in expected
     assert "model.lending_research.fct_country_monthly" in expected
+    # Exchange rates shape every transaction's USD amount and verdict.
+    assert "model.lending_research.int_transactions_validated" in expected
     for untouched in (
         "model.lending_research.stg_bank__transactions",
-        "model.lending_research.int_transaction_partitions_fingerprinted",
         "model.lending_research.int_demographics_validated",
         "model.lending_research.dim_sectors",
         "model.lending_research.dim_countries",

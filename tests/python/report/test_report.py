@@ -17,7 +17,7 @@ import duckdb
 import pytest
 from playwright.sync_api import BrowserContext
 
-from conftest import ARTIFACTS, AnalystBuild, command
+from conftest import ARTIFACTS, ProjectCopy, command
 
 REPORT_SCRIPT = command("lending-report")
 CHARTS = ("success-rate", "sector-volume", "per-capita-growth", "rejections")
@@ -63,7 +63,7 @@ def read_charts(browser: BrowserContext, report: Path) -> dict[str, dict]:
 
 
 @pytest.fixture(scope="module")
-def report(analyst_build: AnalystBuild, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def report(analyst_build: ProjectCopy, tmp_path_factory: pytest.TempPathFactory) -> Path:
     output = tmp_path_factory.mktemp("report") / "lending_report.html"
     result = build_report(analyst_build.database, output)
     assert result.returncode == 0, result.stderr
@@ -83,7 +83,7 @@ def test_report_is_self_contained(report: Path) -> None:
 
 @pytest.mark.slow
 def test_every_chart_has_data_axes_and_units(
-    report: Path, analyst_build: AnalystBuild, browser: BrowserContext
+    report: Path, analyst_build: ProjectCopy, browser: BrowserContext
 ) -> None:
     charts = read_charts(browser, report)
     assert tuple(charts) == CHARTS
@@ -129,7 +129,7 @@ def test_every_chart_has_data_axes_and_units(
 
 @pytest.mark.slow
 def test_rejections_chart_counts_the_quarantine_by_reason(
-    report: Path, analyst_build: AnalystBuild, browser: BrowserContext
+    report: Path, analyst_build: ProjectCopy, browser: BrowserContext
 ) -> None:
     chart = read_charts(browser, report)["rejections"]
     with duckdb.connect(str(analyst_build.database), read_only=True) as con:
@@ -157,7 +157,7 @@ def test_rejections_chart_counts_the_quarantine_by_reason(
 
 @pytest.mark.slow
 def test_a_warehouse_without_the_data_quality_mart_gets_a_note(
-    analyst_build: AnalystBuild, browser: BrowserContext, tmp_path: Path
+    analyst_build: ProjectCopy, browser: BrowserContext, tmp_path: Path
 ) -> None:
     database = tmp_path / "before_data_quality.duckdb"
     shutil.copyfile(analyst_build.database, database)

@@ -1,0 +1,52 @@
+{#
+    An order-independent checksum of the given columns over a group of rows, as text:
+    equal when the rows are equal, different (with overwhelming probability) when any
+    value in any row changes. Used to fingerprint delivered partitions.
+#}
+{% macro content_checksum(columns) -%}
+    {{ return(adapter.dispatch('content_checksum')(columns)) }}
+{%- endmacro %}
+
+{% macro duckdb__content_checksum(columns) -%}
+    cast(sum(hash({{ columns | join(', ') }})) as varchar)
+{%- endmacro %}
+
+{% macro default__content_checksum(columns) -%}
+    {#- Redshift: chain FNV hashes across the columns; a null hashes as an empty string. -#}
+    {%- set ns = namespace(expression='fnv_hash(0)') -%}
+    {%- for column in columns -%}
+        {%- set ns.expression = 'fnv_hash(coalesce(cast(' ~ column ~ ' as varchar), \'\'), '
+            ~ ns.expression ~ ')' -%}
+    {%- endfor -%}
+    cast(sum(cast({{ ns.expression }} as numeric(38, 0))) as varchar)
+{%- endmacro %}
+
+
+{#
+    A checksum of a whole seed (every documented column, every row), as a scalar
+    subquery: reference data is part of what the incremental models' rows depend on.
+#}
+{% macro seed_checksum(seed) -%}
+    {%- set node = graph.nodes.get('seed.' ~ project_name ~ '.' ~ seed.identifier) if execute -%}
+    {%- set columns = (node.columns.keys() | list) if node else [] -%}
+    {%- if not columns -%}
+        ''
+    {%- else -%}
+        (select {{ content_checksum(columns) }} from {{ seed }})
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#
+    A checksum of the code of the named models of this project (empty while parsing): a
+    fingerprint that includes it changes when the logic does.
+#}
+{% macro code_checksum(model_names) -%}
+    {%- set code = [] -%}
+    {%- if execute -%}
+        {%- for name in model_names -%}
+            {%- do code.append(graph.nodes['model.' ~ project_name ~ '.' ~ name].raw_code) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {{ return(local_md5(code | join('\n'))) }}
+{%- endmacro %}

@@ -1,0 +1,150 @@
+{#
+    The incremental models are rebuilt a monthly partition at a time, and must end up
+    exactly as a full refresh of the same inputs would. Each row stores the version of
+    the inputs it was built from; a run rebuilds the partitions whose upstream version
+    differs from the stored one, or that exist on one side only (a new month, or a month
+    withdrawn from the delivery, whose rows must go):
+
+      int_transactions_validated  version = partition_fingerprint, which covers the
+                                  partition's rows, the month's exchange rates, the
+                                  reference seeds and the validation code
+                                  (int_transaction_partitions_fingerprinted), plus the
+                                  partitions a change elsewhere affects
+                                  (transaction_partitions_to_rebuild)
+      the models fed from it      version = validated_at of its valid rows: a partition
+                                  validated again is aggregated again
+
+    A partition is a [year, month] pair. A model's rows carry theirs as partition_year and
+    partition_month columns or, for models of valid rows only (whose month is their
+    partition's), as a date column named by `month_column`. Full builds rebuild everything
+    and need no list: the macros return [] there.
+#}
+{% macro _partition_parts(month_column) -%}
+    {%- if month_column is none -%}
+        {{ return(['partition_year', 'partition_month']) }}
+    {%- endif -%}
+    {{ return([
+        'extract(year from ' ~ month_column ~ ')',
+        'extract(month from ' ~ month_column ~ ')',
+    ]) }}
+{%- endmacro %}
+
+
+{#
+    The partitions whose version in `upstream` (where `upstream_filter` holds) differs from
+    the version this model stored.
+#}
+{% macro partitions_to_rebuild(
+    upstream, version_column, upstream_month_column=none, upstream_filter='1 = 1',
+    month_column=none
+) %}
+    {%- if not (execute and is_incremental()) -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {%- set upstream_year, upstream_month = _partition_parts(upstream_month_column) -%}
+    {%- set year, month = _partition_parts(month_column) -%}
+    {%- set query -%}
+        select
+            coalesce(upstream.partition_year, stored.partition_year),
+            coalesce(upstream.partition_month, stored.partition_month)
+        from (
+            select
+                {{ upstream_year }} as partition_year,
+                {{ upstream_month }} as partition_month,
+                max({{ version_column }}) as version
+            from {{ upstream }}
+            where {{ upstream_filter }}
+            group by {{ upstream_year }}, {{ upstream_month }}
+        ) as upstream
+        full outer join (
+            select
+                {{ year }} as partition_year,
+                {{ month }} as partition_month,
+                max({{ version_column }}) as version
+            from {{ this }}
+            group by {{ year }}, {{ month }}
+        ) as stored
+            on upstream.partition_year = stored.partition_year
+            and upstream.partition_month = stored.partition_month
+        where
+            upstream.version is null
+            or stored.version is null
+            or upstream.version != stored.version
+        order by 1, 2
+    {%- endset -%}
+    {%- set partitions = [] -%}
+    {%- for row in run_query(query).rows -%}
+        {%- do partitions.append([row[0] | int, row[1] | int]) -%}
+    {%- endfor -%}
+    {{ return(partitions) }}
+{% endmacro %}
+
+
+{#
+    A predicate true for rows in the given [year, month] partitions (false when there are
+    none). Written as plain comparisons on the partition columns so DuckDB prunes the
+    Hive folders it does not need.
+#}
+{% macro in_partitions(partitions, month_column=none) -%}
+    {%- set year, month = _partition_parts(month_column) -%}
+    {%- if partitions | length == 0 -%}
+        1 = 0
+    {%- else -%}
+        ({% for year_value, month_value in partitions -%}
+            ({{ year }} = {{ year_value }} and {{ month }} = {{ month_value }})
+            {%- if not loop.last %} or {% endif -%}
+        {%- endfor %})
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#
+    Pre-hook: on an incremental run, delete the partitions about to be rebuilt. It runs
+    in the same transaction as the insert, so a failed run leaves the old rows; a
+    partition with no rows left for this model ends up empty rather than stale.
+#}
+{% macro delete_partitions(partitions, month_column=none) -%}
+    {%- if partitions | length > 0 -%}
+        delete from {{ this }} where {{ in_partitions(partitions, month_column) }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{# Says in the log what a model rebuilt, in words the incremental tests read. #}
+{% macro log_partitions(partitions) -%}
+    {%- if execute and is_incremental() -%}
+        {%- do log(this.identifier ~ ': rebuilding ' ~ partitions | length ~ ' partition(s) '
+            ~ partitions | map('join', '-') | join(', '), info=false) -%}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#
+    For the models fed from int_transactions_validated (`validated`): the months whose
+    valid rows were validated again since this model last aggregated them.
+#}
+{% macro revalidated_months(validated) -%}
+    {{ return(partitions_to_rebuild(
+        validated, 'validated_at',
+        upstream_month_column='month_start_date', upstream_filter='is_valid',
+        month_column='month_start_date'
+    )) }}
+{%- endmacro %}
+
+
+{#
+    The import of the models fed from int_transactions_validated: its valid rows, only
+    those of the months to rebuild on an incremental run. Pair it with
+    `pre_hook="{{ delete_partitions(revalidated_months(ref('int_transactions_validated')),
+    'month_start_date') }}"`.
+#}
+{% macro valid_transactions_to_rebuild(validated) -%}
+    {%- set months = revalidated_months(validated) -%}
+    {%- do log_partitions(months) -%}
+    select * from {{ validated }}
+    where
+        is_valid
+        {%- if is_incremental() %}
+        and {{ in_partitions(months, 'month_start_date') }}
+        {%- endif %}
+{%- endmacro %}
