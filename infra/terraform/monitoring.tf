@@ -8,8 +8,7 @@
 # watchdog's job (watchdog.tf), as a CloudWatch alarm can look back seven days at most.
 
 locals {
-  metrics_namespace  = "LendingResearch/Pipeline"
-  metric_environment = { Environment = var.environment }
+  metrics_namespace = "LendingResearch/Pipeline"
   # Values of the Source dimension of RejectedShare: the bank source's tables.
   rejected_share_sources = ["transactions", "economic_indicators", "demographics"]
   alarm_period_seconds   = 3600
@@ -86,7 +85,7 @@ resource "aws_cloudwatch_metric_alarm" "build_failed" {
   alarm_description   = "A ${var.environment} build failed (BuildSucceeded 0): dbt or a check failed, nothing was published. See the DAG run's logs."
   namespace           = local.metrics_namespace
   metric_name         = "BuildSucceeded"
-  dimensions          = local.metric_environment
+  dimensions          = { Environment = var.environment }
   statistic           = "Minimum"
   period              = local.alarm_period_seconds
   evaluation_periods  = 1
@@ -102,7 +101,7 @@ resource "aws_cloudwatch_metric_alarm" "tests_failed" {
   alarm_description   = "dbt tests failed or errored in a ${var.environment} build (TestsFailed > 0): see run_results.json of the run."
   namespace           = local.metrics_namespace
   metric_name         = "TestsFailed"
-  dimensions          = local.metric_environment
+  dimensions          = { Environment = var.environment }
   statistic           = "Maximum"
   period              = local.alarm_period_seconds
   evaluation_periods  = 1
@@ -120,7 +119,7 @@ resource "aws_cloudwatch_metric_alarm" "rejected_share" {
   alarm_description   = "More than ${var.max_rejected_share * 100}% of a month's ${each.key} rows were rejected in a ${var.environment} build (the dbt var max_rejected_share): see fct_data_quality_monthly."
   namespace           = local.metrics_namespace
   metric_name         = "RejectedShare"
-  dimensions          = merge(local.metric_environment, { Source = each.key })
+  dimensions          = { Environment = var.environment, Source = each.key }
   statistic           = "Maximum"
   period              = local.alarm_period_seconds
   evaluation_periods  = 1
@@ -136,7 +135,7 @@ resource "aws_cloudwatch_metric_alarm" "stale_sources" {
   alarm_description   = "A source failed its freshness check in a ${var.environment} build (StaleSourceCount > 0): a delivery is late or incomplete."
   namespace           = local.metrics_namespace
   metric_name         = "StaleSourceCount"
-  dimensions          = local.metric_environment
+  dimensions          = { Environment = var.environment }
   statistic           = "Maximum"
   period              = local.alarm_period_seconds
   evaluation_periods  = 1

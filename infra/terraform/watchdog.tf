@@ -43,7 +43,7 @@ resource "aws_lambda_function" "watchdog" {
       METRICS_NAMESPACE      = local.metrics_namespace
       BUILD_METRIC           = "BuildSucceeded"
       ENVIRONMENT            = var.environment
-      MAX_DAYS_WITHOUT_BUILD = tostring(var.max_days_without_build)
+      MAX_DAYS_WITHOUT_BUILD = var.max_days_without_build # Terraform makes it a string
       ALERTS_TOPIC_ARN       = aws_sns_topic.alerts.arn
     }
   }
