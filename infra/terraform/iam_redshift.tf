@@ -17,11 +17,8 @@ data "aws_iam_policy_document" "spectrum_trust" {
       # Redshift Serverless asks for both service names in the trust policy.
       identifiers = ["redshift.amazonaws.com", "redshift-serverless.amazonaws.com"]
     }
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account_id]
-    }
+    # No source condition: Redshift's documented trust has none, and only an identity of
+    # this account with iam:PassRole can attach the role to a namespace.
   }
 }
 

@@ -6,6 +6,8 @@
 # The builds are monthly (one DAG run per delivery), so each alarm looks at the hour of a
 # build and treats the hours without one as fine; a build that never happens is the
 # watchdog's job (watchdog.tf), as a CloudWatch alarm can look back seven days at most.
+# No OK notifications: an alarm returns to OK an hour after the build whether or not
+# anything was fixed, so an "OK" would only mislead.
 
 locals {
   metrics_namespace = "LendingResearch/Pipeline"
@@ -93,7 +95,6 @@ resource "aws_cloudwatch_metric_alarm" "build_failed" {
   threshold           = 1
   treat_missing_data  = "notBreaching"
   alarm_actions       = [aws_sns_topic.alerts.arn]
-  ok_actions          = [aws_sns_topic.alerts.arn]
 }
 
 resource "aws_cloudwatch_metric_alarm" "tests_failed" {
@@ -109,7 +110,6 @@ resource "aws_cloudwatch_metric_alarm" "tests_failed" {
   threshold           = 0
   treat_missing_data  = "notBreaching"
   alarm_actions       = [aws_sns_topic.alerts.arn]
-  ok_actions          = [aws_sns_topic.alerts.arn]
 }
 
 resource "aws_cloudwatch_metric_alarm" "rejected_share" {
@@ -127,7 +127,6 @@ resource "aws_cloudwatch_metric_alarm" "rejected_share" {
   threshold           = var.max_rejected_share
   treat_missing_data  = "notBreaching"
   alarm_actions       = [aws_sns_topic.alerts.arn]
-  ok_actions          = [aws_sns_topic.alerts.arn]
 }
 
 resource "aws_cloudwatch_metric_alarm" "stale_sources" {
@@ -143,7 +142,6 @@ resource "aws_cloudwatch_metric_alarm" "stale_sources" {
   threshold           = 0
   treat_missing_data  = "notBreaching"
   alarm_actions       = [aws_sns_topic.alerts.arn]
-  ok_actions          = [aws_sns_topic.alerts.arn]
 }
 
 # --- Dashboard --------------------------------------------------------------------------

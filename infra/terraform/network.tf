@@ -1,8 +1,21 @@
 # A VPC of private subnets only: no internet gateway, no NAT. Redshift Serverless lives
 # here without a public endpoint; with enhanced VPC routing its S3 traffic (Spectrum
 # scans) stays on the S3 gateway endpoint, and the Glue catalog is reached through an
-# interface endpoint. Clients (Airflow workers, a self-hosted CI runner) join the
-# warehouse-clients security group, or come from warehouse_client_cidrs (a VPN).
+# interface endpoint. Clients placed here (the Airflow workers) join the warehouse-clients
+# security group and reach the AWS APIs they call through the interface endpoints below;
+# clients that need the internet (a self-hosted CI runner) stay outside and come in from
+# warehouse_client_cidrs (a VPN or a peered network).
+
+locals {
+  # Interface endpoints, by service, and who calls it from inside the VPC.
+  interface_endpoints = {
+    glue                  = "Redshift Spectrum: the external schema's catalog"
+    sts                   = "Airflow workers: assume the orchestrator role"
+    "redshift-serverless" = "Airflow workers: GetCredentials, dbt's sign-in"
+    monitoring            = "Airflow workers: publish the run metrics"
+    sns                   = "Airflow workers: the DAG's failure alerts"
+  }
+}
 
 resource "aws_vpc" "warehouse" {
   cidr_block           = var.vpc_cidr
@@ -108,7 +121,7 @@ resource "aws_vpc_security_group_egress_rule" "warehouse_to_s3" {
 
 resource "aws_vpc_security_group_egress_rule" "warehouse_to_endpoints" {
   security_group_id            = aws_security_group.warehouse.id
-  description                  = "HTTPS to the interface endpoints (Glue catalog)"
+  description                  = "HTTPS to the interface endpoints (the Glue catalog)"
   ip_protocol                  = "tcp"
   from_port                    = 443
   to_port                      = 443
@@ -122,6 +135,24 @@ resource "aws_vpc_security_group_egress_rule" "clients_to_warehouse" {
   from_port                    = local.redshift_port
   to_port                      = local.redshift_port
   referenced_security_group_id = aws_security_group.warehouse.id
+}
+
+resource "aws_vpc_security_group_egress_rule" "clients_to_endpoints" {
+  security_group_id            = aws_security_group.warehouse_clients.id
+  description                  = "HTTPS to the interface endpoints (STS, Redshift Serverless, CloudWatch, SNS)"
+  ip_protocol                  = "tcp"
+  from_port                    = 443
+  to_port                      = 443
+  referenced_security_group_id = aws_security_group.endpoints.id
+}
+
+resource "aws_vpc_security_group_egress_rule" "clients_to_s3" {
+  security_group_id = aws_security_group.warehouse_clients.id
+  description       = "HTTPS to S3 through the gateway endpoint (the delivery sensor, the dbt artifacts)"
+  ip_protocol       = "tcp"
+  from_port         = 443
+  to_port           = 443
+  prefix_list_id    = aws_vpc_endpoint.s3.prefix_list_id
 }
 
 resource "aws_vpc_security_group_ingress_rule" "endpoints_from_vpc" {
@@ -142,11 +173,18 @@ resource "aws_vpc_endpoint" "s3" {
   route_table_ids   = [aws_route_table.private.id]
 }
 
-resource "aws_vpc_endpoint" "glue" {
+resource "aws_vpc_endpoint" "interface" {
+  for_each = local.interface_endpoints
+
   vpc_id              = aws_vpc.warehouse.id
-  service_name        = "com.amazonaws.${local.region}.glue"
+  service_name        = "com.amazonaws.${local.region}.${each.key}"
   vpc_endpoint_type   = "Interface"
   subnet_ids          = [for subnet in aws_subnet.private : subnet.id]
   security_group_ids  = [aws_security_group.endpoints.id]
   private_dns_enabled = true
+
+  tags = {
+    Name = "${local.name}-${each.key}"
+    Use  = each.value
+  }
 }
