@@ -1,17 +1,14 @@
 # Database users, roles and grants, run as SQL through the Redshift Data API with the
 # admin secret Redshift keeps in Secrets Manager (the password never reaches Terraform).
 #
-#   identity                   database user or role         may
-#   orchestrator (deploy)      IAMR:<project>-<env>-orchestrator  create schemas; owns the
-#                                                              marts schema and the external
-#                                                              schema, so builds and stages them
-#   analysts                   role <analyst_role>           use the marts schema; dbt grants
-#                                                              select on each mart (grants config)
-#   slim CI                    IAMR:<project>-<env>-github-ci     read the marts schema and the
-#                                                              external schema (what --defer
-#                                                              reads); create a ci_* schema only
-#                                                              through ci_admin.create_ci_schema,
-#                                                              drop only the ci_* schemas it owns
+# - deploy identity (the orchestrator role, database user IAMR:<its name>): create on the
+#   database; owns the marts schema and the external schema, so it builds the models and
+#   stages the external tables.
+# - analysts (role var.analyst_role): usage on the marts schema; dbt grants select on each
+#   mart at every build (the marts' grants config).
+# - slim CI (the CI role, user IAMR:<its name>): reads the marts schema and the external
+#   schema, what `dbt build --defer` reads; creates a ci_* schema only through
+#   ci_admin.create_ci_schema, and drops only the ci_* schemas it owns.
 #
 # Each statement runs once, when first applied (or when its SQL changes); destroying the
 # resource does not undo it. They run in order: each depends on the one before.
