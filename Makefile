@@ -39,7 +39,7 @@ NEEDS_WAREHOUSE = @test -f $(DBT_DUCKDB_PATH) || { \
 	echo "make $@: $(DBT_DUCKDB_PATH) not found; run 'make run' first" >&2; exit 1; }
 
 .PHONY: help run test install install-dev install-browser generate build summary lint pytest \
-	redshift-check metadata docs docs-serve metrics report bench clean infra-check
+	redshift-check metadata docs docs-serve metrics report bench clean
 
 help: ## Show the available targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -134,6 +134,8 @@ $(DEV_STAMP): requirements-dev.txt $(RUNTIME_STAMP)
 INFRA_VENV := .venv-infra
 INFRA_STAMP := $(INFRA_VENV)/.installed
 CHECKOV_OFFLINE := --framework terraform --skip-download --compact --quiet
+
+.PHONY: infra-check
 
 infra-check: $(DEV_STAMP) $(INFRA_STAMP) ## Terraform: checkov (offline, zero failures), parse and consistency tests
 	BC_SKIP_MAPPING=TRUE $(INFRA_VENV)/bin/checkov --directory infra/terraform $(CHECKOV_OFFLINE)
