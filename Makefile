@@ -50,6 +50,7 @@ run: $(RUNTIME_STAMP) ## Install, generate the default data, check it, dbt build
 
 test: $(DEV_STAMP) install-browser ## Run every check (what CI runs)
 	$(MAKE) lint
+	$(MAKE) infra-check
 	$(MAKE) pytest
 	$(BIN)/lending-generate --skip-if-current
 	$(BIN)/lending-build
@@ -126,4 +127,21 @@ $(RUNTIME_STAMP): requirements.txt pyproject.toml
 
 $(DEV_STAMP): requirements-dev.txt $(RUNTIME_STAMP)
 	$(PIP_INSTALL) -r requirements-dev.txt
+	@touch $@
+
+# --- Terraform (infra/terraform), checked offline: no terraform binary or provider registry
+# here. checkov's pins conflict with requirements.txt, so it has a venv of its own.
+INFRA_VENV := .venv-infra
+INFRA_STAMP := $(INFRA_VENV)/.installed
+CHECKOV_OFFLINE := --framework terraform --skip-download --compact --quiet
+
+.PHONY: infra-check
+
+infra-check: $(DEV_STAMP) $(INFRA_STAMP) ## Terraform: checkov (offline, zero failures), parse and consistency tests
+	BC_SKIP_MAPPING=TRUE $(INFRA_VENV)/bin/checkov --directory infra/terraform $(CHECKOV_OFFLINE)
+	$(BIN)/python -m pytest tests/python/infra
+
+$(INFRA_STAMP): requirements-infra.txt
+	@test -x $(INFRA_VENV)/bin/python || $(PYTHON) -m venv $(INFRA_VENV)
+	$(INFRA_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-infra.txt
 	@touch $@

@@ -1,0 +1,80 @@
+# The slim-CI job (.github/workflows/ci.yml, warehouse-slim-ci) assumes this role over
+# GitHub's OIDC: no long-lived keys. The trust accepts only tokens issued for this
+# repository's `redshift-ci` environment, which requires a reviewer's approval before a
+# job can use it (README, "Pull requests"), so neither another repository, nor another
+# workflow job, nor a fork's pull request can assume it. What the role may do is what the
+# job does: read the production manifest and sign in to the workgroup; what it may do
+# inside the database is in redshift_grants.tf.
+
+locals {
+  github_oidc_host         = "token.actions.githubusercontent.com"
+  github_oidc_provider_arn = coalesce(var.github_oidc_provider_arn, one(aws_iam_openid_connect_provider.github[*].arn))
+  # The OIDC subject of a job that runs in a GitHub environment.
+  github_ci_subject = "repo:${var.github_repository}:environment:${var.github_environment}"
+}
+
+resource "aws_iam_openid_connect_provider" "github" {
+  count = var.github_oidc_provider_arn == null ? 1 : 0
+
+  url            = "https://${local.github_oidc_host}"
+  client_id_list = ["sts.amazonaws.com"]
+  # No thumbprint: AWS validates GitHub's certificate against its own trusted CAs.
+}
+
+resource "aws_iam_role" "ci" {
+  name                 = "${local.name}-github-ci"
+  description          = "Assumed by the slim-CI job of ${var.github_repository} in the ${var.github_environment} environment"
+  assume_role_policy   = data.aws_iam_policy_document.ci_trust.json
+  max_session_duration = 3600
+}
+
+data "aws_iam_policy_document" "ci_trust" {
+  statement {
+    actions = ["sts:AssumeRoleWithWebIdentity"]
+    principals {
+      type        = "Federated"
+      identifiers = [local.github_oidc_provider_arn]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "${local.github_oidc_host}:aud"
+      values   = ["sts.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "${local.github_oidc_host}:sub"
+      values   = [local.github_ci_subject]
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "ci" {
+  name   = "slim-ci"
+  role   = aws_iam_role.ci.id
+  policy = data.aws_iam_policy_document.ci.json
+}
+
+data "aws_iam_policy_document" "ci" {
+  statement {
+    sid       = "ReadTheProductionManifest"
+    actions   = ["s3:GetObject"]
+    resources = ["${aws_s3_bucket.lake.arn}/${local.prod_manifest_key}"]
+  }
+
+  statement {
+    sid       = "DecryptItThroughS3"
+    actions   = ["kms:Decrypt"]
+    resources = [aws_kms_key.data.arn]
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = ["s3.${local.region}.amazonaws.com"]
+    }
+  }
+
+  statement {
+    sid       = "SignInToTheWorkgroup"
+    actions   = ["redshift-serverless:GetCredentials"]
+    resources = [aws_redshiftserverless_workgroup.warehouse.arn]
+  }
+}

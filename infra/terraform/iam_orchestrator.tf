@@ -1,0 +1,100 @@
+# The orchestrator (Airflow, issue 12) assumes this role to run the production pipeline:
+# wait for the month's delivery, run dbt on the workgroup (it is the deploy identity, see
+# redshift_grants.tf), publish the dbt artifacts and the run metrics, alert on failure.
+
+resource "aws_iam_role" "orchestrator" {
+  name                 = "${local.name}-orchestrator"
+  description          = "Assumed by the Airflow workers to build and publish the ${var.environment} warehouse"
+  assume_role_policy   = data.aws_iam_policy_document.orchestrator_trust.json
+  max_session_duration = 3600 * 4 # a full rebuild fits; the dbt session is re-signed per run
+}
+
+data "aws_iam_policy_document" "orchestrator_trust" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "AWS"
+      identifiers = var.orchestrator_principal_arns
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "orchestrator" {
+  name   = "run-the-pipeline"
+  role   = aws_iam_role.orchestrator.id
+  policy = data.aws_iam_policy_document.orchestrator.json
+}
+
+data "aws_iam_policy_document" "orchestrator" {
+  statement {
+    sid       = "SignInToTheWorkgroup"
+    actions   = ["redshift-serverless:GetCredentials"]
+    resources = [aws_redshiftserverless_workgroup.warehouse.arn]
+  }
+
+  # The delivery sensor lists the month's prefix and reads its _manifest.json.
+  statement {
+    sid       = "ListTheRawAndArtifactsPrefixes"
+    actions   = ["s3:ListBucket"]
+    resources = [aws_s3_bucket.lake.arn]
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = ["${var.raw_prefix}/*", "${var.artifacts_prefix}/*"]
+    }
+  }
+
+  statement {
+    sid       = "ReadTheRawDeliveries"
+    actions   = ["s3:GetObject"]
+    resources = ["${aws_s3_bucket.lake.arn}/${var.raw_prefix}/*"]
+  }
+
+  statement {
+    sid       = "PublishTheDbtArtifacts"
+    actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
+    resources = ["${aws_s3_bucket.lake.arn}/${var.artifacts_prefix}/*"]
+  }
+
+  statement {
+    sid       = "UseTheDataKeyThroughS3"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    resources = [aws_kms_key.data.arn]
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = ["s3.${local.region}.amazonaws.com"]
+    }
+  }
+
+  # PutMetricData has no resource-level permissions: AWS requires "*". The condition keeps
+  # the role to the pipeline's own namespace.
+  statement {
+    sid       = "PublishTheRunMetrics"
+    actions   = ["cloudwatch:PutMetricData"]
+    resources = ["*"] # allow-listed: PutMetricData supports no resource ARN
+    condition {
+      test     = "StringEquals"
+      variable = "cloudwatch:namespace"
+      values   = [local.metrics_namespace]
+    }
+  }
+
+  # The DAG's failure callback alerts on the topic the alarms use.
+  statement {
+    sid       = "AlertOnFailure"
+    actions   = ["sns:Publish"]
+    resources = [aws_sns_topic.alerts.arn]
+  }
+
+  statement {
+    sid       = "EncryptForTheAlertsTopic"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    resources = [aws_kms_key.monitoring.arn]
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = ["sns.${local.region}.amazonaws.com"]
+    }
+  }
+}

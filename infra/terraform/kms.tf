@@ -1,0 +1,96 @@
+# Two customer managed keys, rotated yearly: one for the data (the lake, the warehouse,
+# its admin secret), one for monitoring (the alerts topic, log groups). Separate keys keep
+# the services that only alert (CloudWatch alarms) away from the key that opens the data.
+
+resource "aws_kms_key" "data" {
+  description             = "${local.name}: data lake objects, Redshift Serverless storage and its admin secret"
+  enable_key_rotation     = true
+  rotation_period_in_days = 365
+  deletion_window_in_days = 30
+  policy                  = data.aws_iam_policy_document.data_key.json
+}
+
+resource "aws_kms_alias" "data" {
+  name          = "alias/${local.name}-data"
+  target_key_id = aws_kms_key.data.key_id
+}
+
+resource "aws_kms_key" "monitoring" {
+  description             = "${local.name}: alerts topic and log groups"
+  enable_key_rotation     = true
+  rotation_period_in_days = 365
+  deletion_window_in_days = 30
+  policy                  = data.aws_iam_policy_document.monitoring_key.json
+}
+
+resource "aws_kms_alias" "monitoring" {
+  name          = "alias/${local.name}-monitoring"
+  target_key_id = aws_kms_key.monitoring.key_id
+}
+
+# In a key policy the resource is always the key itself, written "*" (AWS requires it).
+# The account statement is the default key policy: it lets IAM policies in this account
+# grant use of the key (the roles in iam_*.tf do, each for what it needs); without it the
+# key could become unmanageable.
+data "aws_iam_policy_document" "data_key" {
+  #checkov:skip=CKV_AWS_109:A key policy, not an IAM policy: its resource is always this key ("*"), and the account statement is AWS's default key policy, which hands the key's use to IAM.
+  #checkov:skip=CKV_AWS_111:A key policy, not an IAM policy: its resource is always this key ("*"), and the account statement is AWS's default key policy, which hands the key's use to IAM.
+  #checkov:skip=CKV_AWS_356:A key policy, not an IAM policy: its resource is always this key ("*"), and the account statement is AWS's default key policy, which hands the key's use to IAM.
+  statement {
+    sid       = "AccountAdministersTheKeyThroughIam"
+    actions   = ["kms:*"] # allow-listed: default key policy (tests/python/infra)
+    resources = ["*"]     # allow-listed: a key policy's resource is the key itself
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:${local.partition}:iam::${local.account_id}:root"]
+    }
+  }
+}
+
+data "aws_iam_policy_document" "monitoring_key" {
+  #checkov:skip=CKV_AWS_109:A key policy, not an IAM policy: its resource is always this key ("*"), and the account statement is AWS's default key policy, which hands the key's use to IAM.
+  #checkov:skip=CKV_AWS_111:A key policy, not an IAM policy: its resource is always this key ("*"), and the account statement is AWS's default key policy, which hands the key's use to IAM.
+  #checkov:skip=CKV_AWS_356:A key policy, not an IAM policy: its resource is always this key ("*"), and the account statement is AWS's default key policy, which hands the key's use to IAM.
+  statement {
+    sid       = "AccountAdministersTheKeyThroughIam"
+    actions   = ["kms:*"] # allow-listed: default key policy (tests/python/infra)
+    resources = ["*"]     # allow-listed: a key policy's resource is the key itself
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:${local.partition}:iam::${local.account_id}:root"]
+    }
+  }
+
+  # CloudWatch alarms publish to the encrypted topic as the service itself, which an IAM
+  # policy cannot grant: the key policy must.
+  statement {
+    sid       = "CloudWatchAlarmsPublishToTheEncryptedTopic"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey*"]
+    resources = ["*"] # allow-listed: a key policy's resource is the key itself
+    principals {
+      type        = "Service"
+      identifiers = ["cloudwatch.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+  }
+
+  # CloudWatch Logs encrypts the watchdog's log group with this key (watchdog.tf).
+  statement {
+    sid       = "CloudWatchLogsEncryptsTheLogGroups"
+    actions   = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]
+    resources = ["*"] # allow-listed: a key policy's resource is the key itself
+    principals {
+      type        = "Service"
+      identifiers = ["logs.${local.region}.amazonaws.com"]
+    }
+    condition {
+      test     = "ArnLike"
+      variable = "kms:EncryptionContext:aws:logs:arn"
+      values   = ["arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:*"]
+    }
+  }
+}

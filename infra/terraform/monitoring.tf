@@ -1,0 +1,236 @@
+# Alerts on the run metrics the orchestration publishes after every build. The metric
+# contract (namespace, names, dimensions) is scripts/lending/monitoring/metrics.py; the
+# tests in tests/python/infra fail when these alarms and the dashboard drift from it.
+# Every metric carries Environment, so dev builds never page for prod.
+#
+# The builds are monthly (one DAG run per delivery), so each alarm looks at the hour of a
+# build and treats the hours without one as fine; a build that never happens is the
+# watchdog's job (watchdog.tf), as a CloudWatch alarm can look back seven days at most.
+# No OK notifications: an alarm returns to OK an hour after the build whether or not
+# anything was fixed, so an "OK" would only mislead.
+
+locals {
+  metrics_namespace = "LendingResearch/Pipeline"
+  # Values of the Source dimension of RejectedShare: the bank source's tables.
+  rejected_share_sources = ["transactions", "economic_indicators", "demographics"]
+  alarm_period_seconds   = 3600
+}
+
+# --- Alerts topic -----------------------------------------------------------------------
+
+resource "aws_sns_topic" "alerts" {
+  name              = "${local.name}-alerts"
+  display_name      = "Lending research ${var.environment} alerts"
+  kms_master_key_id = aws_kms_key.monitoring.arn
+}
+
+resource "aws_sns_topic_policy" "alerts" {
+  arn    = aws_sns_topic.alerts.arn
+  policy = data.aws_iam_policy_document.alerts_topic.json
+}
+
+data "aws_iam_policy_document" "alerts_topic" {
+  statement {
+    sid       = "CloudWatchAlarmsOfThisAccountPublish"
+    actions   = ["sns:Publish"]
+    resources = [aws_sns_topic.alerts.arn]
+    principals {
+      type        = "Service"
+      identifiers = ["cloudwatch.amazonaws.com"]
+    }
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values   = ["arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:${local.name}-*"]
+    }
+  }
+
+  statement {
+    sid       = "OrchestratorAndWatchdogPublish"
+    actions   = ["sns:Publish"]
+    resources = [aws_sns_topic.alerts.arn]
+    principals {
+      type        = "AWS"
+      identifiers = [aws_iam_role.orchestrator.arn, aws_iam_role.watchdog.arn]
+    }
+  }
+
+  statement {
+    sid       = "DenyInsecureTransport"
+    effect    = "Deny"
+    actions   = ["sns:Publish"]
+    resources = [aws_sns_topic.alerts.arn]
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+}
+
+resource "aws_sns_topic_subscription" "alert_emails" {
+  for_each = toset(var.alert_email_addresses)
+
+  topic_arn = aws_sns_topic.alerts.arn
+  protocol  = "email"
+  endpoint  = each.value
+}
+
+# --- Alarms -----------------------------------------------------------------------------
+
+resource "aws_cloudwatch_metric_alarm" "build_failed" {
+  alarm_name          = "${local.name}-build-failed"
+  alarm_description   = "A ${var.environment} build failed (BuildSucceeded 0): dbt or a check failed, nothing was published. See the DAG run's logs."
+  namespace           = local.metrics_namespace
+  metric_name         = "BuildSucceeded"
+  dimensions          = { Environment = var.environment }
+  statistic           = "Minimum"
+  period              = local.alarm_period_seconds
+  evaluation_periods  = 1
+  comparison_operator = "LessThanThreshold"
+  threshold           = 1
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alerts.arn]
+}
+
+resource "aws_cloudwatch_metric_alarm" "tests_failed" {
+  alarm_name          = "${local.name}-tests-failed"
+  alarm_description   = "dbt tests failed or errored in a ${var.environment} build (TestsFailed > 0): see run_results.json of the run."
+  namespace           = local.metrics_namespace
+  metric_name         = "TestsFailed"
+  dimensions          = { Environment = var.environment }
+  statistic           = "Maximum"
+  period              = local.alarm_period_seconds
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alerts.arn]
+}
+
+resource "aws_cloudwatch_metric_alarm" "rejected_share" {
+  for_each = toset(local.rejected_share_sources)
+
+  alarm_name          = "${local.name}-rejected-share-${each.key}"
+  alarm_description   = "More than ${var.max_rejected_share * 100}% of a month's ${each.key} rows were rejected in a ${var.environment} build (the dbt var max_rejected_share): see fct_data_quality_monthly."
+  namespace           = local.metrics_namespace
+  metric_name         = "RejectedShare"
+  dimensions          = { Environment = var.environment, Source = each.key }
+  statistic           = "Maximum"
+  period              = local.alarm_period_seconds
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = var.max_rejected_share
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alerts.arn]
+}
+
+resource "aws_cloudwatch_metric_alarm" "stale_sources" {
+  alarm_name          = "${local.name}-stale-sources"
+  alarm_description   = "A source failed its freshness check in a ${var.environment} build (StaleSourceCount > 0): a delivery is late or incomplete."
+  namespace           = local.metrics_namespace
+  metric_name         = "StaleSourceCount"
+  dimensions          = { Environment = var.environment }
+  statistic           = "Maximum"
+  period              = local.alarm_period_seconds
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alerts.arn]
+}
+
+# --- Dashboard --------------------------------------------------------------------------
+
+locals {
+  # A month of builds at a glance: one point a day.
+  dashboard_period = 86400
+  dashboard_widgets = [
+    {
+      type = "metric", x = 0, y = 0, width = 12, height = 6
+      properties = {
+        title   = "Build succeeded (1) or failed (0)"
+        region  = local.region, view = "timeSeries", stat = "Minimum", period = local.dashboard_period
+        metrics = [[local.metrics_namespace, "BuildSucceeded", "Environment", var.environment]]
+      }
+    },
+    {
+      type = "metric", x = 12, y = 0, width = 12, height = 6
+      properties = {
+        title  = "Build duration (s) and models built"
+        region = local.region, view = "timeSeries", stat = "Maximum", period = local.dashboard_period
+        metrics = [
+          [local.metrics_namespace, "BuildDurationSeconds", "Environment", var.environment],
+          [local.metrics_namespace, "ModelsBuilt", "Environment", var.environment, { yAxis = "right" }],
+        ]
+      }
+    },
+    {
+      type = "metric", x = 0, y = 6, width = 12, height = 6
+      properties = {
+        title  = "Tests passed, warned and failed"
+        region = local.region, view = "timeSeries", stat = "Maximum", period = local.dashboard_period
+        metrics = [
+          [local.metrics_namespace, "TestsPassed", "Environment", var.environment],
+          [local.metrics_namespace, "TestsWarned", "Environment", var.environment],
+          [local.metrics_namespace, "TestsFailed", "Environment", var.environment],
+        ]
+      }
+    },
+    {
+      type = "metric", x = 12, y = 6, width = 12, height = 6
+      properties = {
+        title  = "Rejected share per source (alarm above the line)"
+        region = local.region, view = "timeSeries", stat = "Maximum", period = local.dashboard_period
+        metrics = [
+          for source in local.rejected_share_sources :
+          [local.metrics_namespace, "RejectedShare", "Environment", var.environment, "Source", source]
+        ]
+        annotations = { horizontal = [{ label = "max_rejected_share", value = var.max_rejected_share }] }
+      }
+    },
+    {
+      type = "metric", x = 0, y = 12, width = 12, height = 6
+      properties = {
+        title  = "Rows in each public mart"
+        region = local.region, view = "timeSeries", stat = "Maximum", period = local.dashboard_period
+        # Every mart the build reports, without listing them here.
+        metrics = [[{
+          expression = "SEARCH('{${local.metrics_namespace},Environment,Mart} MetricName=\"MartRows\" Environment=\"${var.environment}\"', 'Maximum', ${local.dashboard_period})"
+          id         = "mart_rows"
+        }]]
+      }
+    },
+    {
+      type = "metric", x = 12, y = 12, width = 12, height = 6
+      properties = {
+        title   = "Stale sources"
+        region  = local.region, view = "timeSeries", stat = "Maximum", period = local.dashboard_period
+        metrics = [[local.metrics_namespace, "StaleSourceCount", "Environment", var.environment]]
+      }
+    },
+    {
+      type = "alarm", x = 0, y = 18, width = 24, height = 4
+      properties = {
+        title = "Alarms"
+        alarms = concat(
+          [
+            aws_cloudwatch_metric_alarm.build_failed.arn,
+            aws_cloudwatch_metric_alarm.tests_failed.arn,
+            aws_cloudwatch_metric_alarm.stale_sources.arn,
+          ],
+          [for alarm in aws_cloudwatch_metric_alarm.rejected_share : alarm.arn],
+        )
+      }
+    },
+  ]
+}
+
+resource "aws_cloudwatch_dashboard" "pipeline" {
+  dashboard_name = "${local.name}-pipeline"
+  dashboard_body = jsonencode({ widgets = local.dashboard_widgets })
+}

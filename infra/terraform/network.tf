@@ -1,0 +1,190 @@
+# A VPC of private subnets only: no internet gateway, no NAT. Redshift Serverless lives
+# here without a public endpoint; with enhanced VPC routing its S3 traffic (Spectrum
+# scans) stays on the S3 gateway endpoint, and the Glue catalog is reached through an
+# interface endpoint. Clients placed here (the Airflow workers) join the warehouse-clients
+# security group and reach the AWS APIs they call through the interface endpoints below;
+# clients that need the internet (a self-hosted CI runner) stay outside and come in from
+# warehouse_client_cidrs (a VPN or a peered network).
+
+locals {
+  # Interface endpoints, by service, and who calls it from inside the VPC.
+  interface_endpoints = {
+    glue                  = "Redshift Spectrum: the external schema's catalog"
+    sts                   = "Airflow workers: assume the orchestrator role"
+    "redshift-serverless" = "Airflow workers: GetCredentials, dbt's sign-in"
+    monitoring            = "Airflow workers: publish the run metrics"
+    sns                   = "Airflow workers: the DAG's failure alerts"
+  }
+}
+
+resource "aws_vpc" "warehouse" {
+  cidr_block           = var.vpc_cidr
+  enable_dns_support   = true
+  enable_dns_hostnames = true # the interface endpoints' private DNS names need it
+
+  tags = {
+    Name = "${local.name}-warehouse"
+  }
+}
+
+resource "aws_subnet" "private" {
+  for_each = var.private_subnets
+
+  vpc_id                  = aws_vpc.warehouse.id
+  cidr_block              = each.value
+  availability_zone       = "${local.region}${each.key}"
+  map_public_ip_on_launch = false
+
+  tags = {
+    Name = "${local.name}-private-${local.region}${each.key}"
+  }
+}
+
+resource "aws_route_table" "private" {
+  vpc_id = aws_vpc.warehouse.id
+
+  tags = {
+    Name = "${local.name}-private"
+  }
+}
+
+resource "aws_route_table_association" "private" {
+  for_each = aws_subnet.private
+
+  subnet_id      = each.value.id
+  route_table_id = aws_route_table.private.id
+}
+
+# No rules: nothing may use the default security group.
+resource "aws_default_security_group" "warehouse" {
+  vpc_id = aws_vpc.warehouse.id
+}
+
+resource "aws_flow_log" "warehouse" {
+  vpc_id               = aws_vpc.warehouse.id
+  traffic_type         = "ALL"
+  log_destination_type = "s3"
+  log_destination      = "${aws_s3_bucket.logs.arn}/vpc-flow-logs/"
+
+  depends_on = [aws_s3_bucket_policy.logs]
+}
+
+# --- Security groups --------------------------------------------------------------------
+
+resource "aws_security_group" "warehouse" {
+  name        = "${local.name}-warehouse"
+  description = "Redshift Serverless workgroup: the warehouse port from its clients only"
+  vpc_id      = aws_vpc.warehouse.id
+}
+
+resource "aws_security_group" "warehouse_clients" {
+  #checkov:skip=CKV2_AWS_5:Attached outside this configuration, by whatever runs dbt (the Airflow workers, a self-hosted CI runner); membership is what opens the warehouse port.
+  name        = "${local.name}-warehouse-clients"
+  description = "Members may connect to the Redshift Serverless workgroup"
+  vpc_id      = aws_vpc.warehouse.id
+}
+
+resource "aws_security_group" "endpoints" {
+  name        = "${local.name}-endpoints"
+  description = "Interface VPC endpoints: HTTPS from inside the VPC"
+  vpc_id      = aws_vpc.warehouse.id
+}
+
+resource "aws_vpc_security_group_ingress_rule" "warehouse_from_clients" {
+  security_group_id            = aws_security_group.warehouse.id
+  description                  = "Redshift from members of the warehouse-clients group"
+  ip_protocol                  = "tcp"
+  from_port                    = local.redshift_port
+  to_port                      = local.redshift_port
+  referenced_security_group_id = aws_security_group.warehouse_clients.id
+}
+
+resource "aws_vpc_security_group_ingress_rule" "warehouse_from_cidrs" {
+  for_each = toset(var.warehouse_client_cidrs)
+
+  security_group_id = aws_security_group.warehouse.id
+  description       = "Redshift from ${each.value} (warehouse_client_cidrs)"
+  ip_protocol       = "tcp"
+  from_port         = local.redshift_port
+  to_port           = local.redshift_port
+  cidr_ipv4         = each.value
+}
+
+resource "aws_vpc_security_group_egress_rule" "warehouse_to_s3" {
+  security_group_id = aws_security_group.warehouse.id
+  description       = "HTTPS to S3 through the gateway endpoint (Spectrum scans, enhanced VPC routing)"
+  ip_protocol       = "tcp"
+  from_port         = 443
+  to_port           = 443
+  prefix_list_id    = aws_vpc_endpoint.s3.prefix_list_id
+}
+
+resource "aws_vpc_security_group_egress_rule" "warehouse_to_endpoints" {
+  security_group_id            = aws_security_group.warehouse.id
+  description                  = "HTTPS to the interface endpoints (the Glue catalog)"
+  ip_protocol                  = "tcp"
+  from_port                    = 443
+  to_port                      = 443
+  referenced_security_group_id = aws_security_group.endpoints.id
+}
+
+resource "aws_vpc_security_group_egress_rule" "clients_to_warehouse" {
+  security_group_id            = aws_security_group.warehouse_clients.id
+  description                  = "Redshift on the workgroup"
+  ip_protocol                  = "tcp"
+  from_port                    = local.redshift_port
+  to_port                      = local.redshift_port
+  referenced_security_group_id = aws_security_group.warehouse.id
+}
+
+resource "aws_vpc_security_group_egress_rule" "clients_to_endpoints" {
+  security_group_id            = aws_security_group.warehouse_clients.id
+  description                  = "HTTPS to the interface endpoints (STS, Redshift Serverless, CloudWatch, SNS)"
+  ip_protocol                  = "tcp"
+  from_port                    = 443
+  to_port                      = 443
+  referenced_security_group_id = aws_security_group.endpoints.id
+}
+
+resource "aws_vpc_security_group_egress_rule" "clients_to_s3" {
+  security_group_id = aws_security_group.warehouse_clients.id
+  description       = "HTTPS to S3 through the gateway endpoint (the delivery sensor, the dbt artifacts)"
+  ip_protocol       = "tcp"
+  from_port         = 443
+  to_port           = 443
+  prefix_list_id    = aws_vpc_endpoint.s3.prefix_list_id
+}
+
+resource "aws_vpc_security_group_ingress_rule" "endpoints_from_vpc" {
+  security_group_id = aws_security_group.endpoints.id
+  description       = "HTTPS from inside the VPC"
+  ip_protocol       = "tcp"
+  from_port         = 443
+  to_port           = 443
+  cidr_ipv4         = aws_vpc.warehouse.cidr_block
+}
+
+# --- VPC endpoints ----------------------------------------------------------------------
+
+resource "aws_vpc_endpoint" "s3" {
+  vpc_id            = aws_vpc.warehouse.id
+  service_name      = "com.amazonaws.${local.region}.s3"
+  vpc_endpoint_type = "Gateway"
+  route_table_ids   = [aws_route_table.private.id]
+}
+
+resource "aws_vpc_endpoint" "interface" {
+  for_each = local.interface_endpoints
+
+  vpc_id              = aws_vpc.warehouse.id
+  service_name        = "com.amazonaws.${local.region}.${each.key}"
+  vpc_endpoint_type   = "Interface"
+  subnet_ids          = [for subnet in aws_subnet.private : subnet.id]
+  security_group_ids  = [aws_security_group.endpoints.id]
+  private_dns_enabled = true
+
+  tags = {
+    Name = "${local.name}-${each.key}"
+    Use  = each.value
+  }
+}

@@ -1,0 +1,216 @@
+# Database users, roles and grants, run as SQL through the Redshift Data API with the
+# admin secret Redshift keeps in Secrets Manager (the password never reaches Terraform).
+#
+# - deploy identity (the orchestrator role, database user IAMR:<its name>): create on the
+#   database; owns the marts schema and the external schema, so it builds the models and
+#   stages the external tables.
+# - analysts (role var.analyst_role): usage on the marts schema; dbt grants select on each
+#   mart at every build (the marts' grants config).
+# - slim CI (the CI role, user IAMR:<its name>): reads the marts schema and the external
+#   schema, what `dbt build --defer` reads; creates a ci_* schema only through
+#   ci_admin.create_ci_schema, and drops only the ci_* schemas it owns.
+#
+# Each statement runs once, when first applied (or when its SQL changes); destroying the
+# resource does not undo it. They run in order: each depends on the one before.
+
+locals {
+  data_api = {
+    workgroup_name = aws_redshiftserverless_workgroup.warehouse.workgroup_name
+    database       = aws_redshiftserverless_namespace.warehouse.db_name
+    secret_arn     = aws_redshiftserverless_namespace.warehouse.admin_password_secret_arn
+  }
+  # Quoted identifiers: IAM-derived user names hold ':' and '-'.
+  deploy_user = "\"${local.deploy_db_user}\""
+  ci_user     = "\"${local.ci_db_user}\""
+}
+
+# --- Identities -------------------------------------------------------------------------
+
+# Created ahead of their first IAM sign-in, which then maps to them, so that grants and
+# default privileges can name them now.
+resource "aws_redshiftdata_statement" "create_deploy_user" {
+  workgroup_name = local.data_api.workgroup_name
+  database       = local.data_api.database
+  secret_arn     = local.data_api.secret_arn
+  sql            = "create user ${local.deploy_user} password disable"
+}
+
+resource "aws_redshiftdata_statement" "create_ci_user" {
+  workgroup_name = local.data_api.workgroup_name
+  database       = local.data_api.database
+  secret_arn     = local.data_api.secret_arn
+  sql            = "create user ${local.ci_user} password disable"
+
+  depends_on = [aws_redshiftdata_statement.create_deploy_user]
+}
+
+resource "aws_redshiftdata_statement" "create_analyst_role" {
+  workgroup_name = local.data_api.workgroup_name
+  database       = local.data_api.database
+  secret_arn     = local.data_api.secret_arn
+  sql            = "create role ${var.analyst_role}"
+
+  depends_on = [aws_redshiftdata_statement.create_ci_user]
+}
+
+# --- The deploy identity owns production --------------------------------------------------
+
+resource "aws_redshiftdata_statement" "deploy_creates_schemas" {
+  workgroup_name = local.data_api.workgroup_name
+  database       = local.data_api.database
+  secret_arn     = local.data_api.secret_arn
+  sql            = "grant create on database ${var.database_name} to ${local.deploy_user}"
+
+  depends_on = [aws_redshiftdata_statement.create_analyst_role]
+}
+
+resource "aws_redshiftdata_statement" "create_marts_schema" {
+  workgroup_name = local.data_api.workgroup_name
+  database       = local.data_api.database
+  secret_arn     = local.data_api.secret_arn
+  sql            = "create schema if not exists ${var.marts_schema} authorization ${local.deploy_user}"
+
+  depends_on = [aws_redshiftdata_statement.deploy_creates_schemas]
+}
+
+# Created here with the Spectrum role, then handed to the deploy identity: only an external
+# schema's owner may create its tables (stage_external_sources does).
+resource "aws_redshiftdata_statement" "create_external_schema" {
+  workgroup_name = local.data_api.workgroup_name
+  database       = local.data_api.database
+  secret_arn     = local.data_api.secret_arn
+  sql            = <<-SQL
+    create external schema if not exists ${var.external_schema}
+    from data catalog
+    database '${aws_glue_catalog_database.raw.name}'
+    iam_role '${aws_iam_role.spectrum.arn}'
+  SQL
+
+  depends_on = [aws_redshiftdata_statement.create_marts_schema]
+}
+
+resource "aws_redshiftdata_statement" "deploy_owns_external_schema" {
+  workgroup_name = local.data_api.workgroup_name
+  database       = local.data_api.database
+  secret_arn     = local.data_api.secret_arn
+  sql            = "alter schema ${var.external_schema} owner to ${local.deploy_user}"
+
+  depends_on = [aws_redshiftdata_statement.create_external_schema]
+}
+
+# --- Analysts read the published marts --------------------------------------------------
+
+resource "aws_redshiftdata_statement" "analysts_use_marts_schema" {
+  workgroup_name = local.data_api.workgroup_name
+  database       = local.data_api.database
+  secret_arn     = local.data_api.secret_arn
+  sql            = "grant usage on schema ${var.marts_schema} to role ${var.analyst_role}"
+
+  depends_on = [aws_redshiftdata_statement.deploy_owns_external_schema]
+}
+
+# --- Slim CI reads what --defer needs ------------------------------------------------------
+
+resource "aws_redshiftdata_statement" "ci_uses_marts_schema" {
+  workgroup_name = local.data_api.workgroup_name
+  database       = local.data_api.database
+  secret_arn     = local.data_api.secret_arn
+  sql            = "grant usage on schema ${var.marts_schema} to ${local.ci_user}"
+
+  depends_on = [aws_redshiftdata_statement.analysts_use_marts_schema]
+}
+
+# dbt replaces tables on every build, so existing grants do not last: the deploy
+# identity's default privileges grant select on each new table and view.
+resource "aws_redshiftdata_statement" "ci_reads_new_relations" {
+  workgroup_name = local.data_api.workgroup_name
+  database       = local.data_api.database
+  secret_arn     = local.data_api.secret_arn
+  sql            = "alter default privileges for user ${local.deploy_user} in schema ${var.marts_schema} grant select on tables to ${local.ci_user}"
+
+  depends_on = [aws_redshiftdata_statement.ci_uses_marts_schema]
+}
+
+resource "aws_redshiftdata_statement" "ci_reads_existing_relations" {
+  workgroup_name = local.data_api.workgroup_name
+  database       = local.data_api.database
+  secret_arn     = local.data_api.secret_arn
+  sql            = "grant select on all tables in schema ${var.marts_schema} to ${local.ci_user}"
+
+  depends_on = [aws_redshiftdata_statement.ci_reads_new_relations]
+}
+
+# External tables take no grants of their own: usage on the external schema reads them.
+resource "aws_redshiftdata_statement" "ci_reads_sources" {
+  workgroup_name = local.data_api.workgroup_name
+  database       = local.data_api.database
+  secret_arn     = local.data_api.secret_arn
+  sql            = "grant usage on schema ${var.external_schema} to ${local.ci_user}"
+
+  depends_on = [aws_redshiftdata_statement.ci_reads_existing_relations]
+}
+
+# --- Slim CI creates and drops only ci_* schemas ----------------------------------------
+# The CI user has no create on the database. It creates its pull request's schema with
+# `call ci_admin.create_ci_schema('ci_pr_<n>')`, a procedure that runs as its owner (the
+# admin), refuses any other name and makes the CI user the schema's owner; as owner, and
+# only of those, the CI user can drop it (macros/drop_ci_schema.sql). dbt then finds the
+# schema present and does not try to create it.
+
+resource "aws_redshiftdata_statement" "create_ci_admin_schema" {
+  workgroup_name = local.data_api.workgroup_name
+  database       = local.data_api.database
+  secret_arn     = local.data_api.secret_arn
+  sql            = "create schema if not exists ci_admin"
+
+  depends_on = [aws_redshiftdata_statement.ci_reads_sources]
+}
+
+resource "aws_redshiftdata_statement" "create_ci_schema_procedure" {
+  workgroup_name = local.data_api.workgroup_name
+  database       = local.data_api.database
+  secret_arn     = local.data_api.secret_arn
+  sql            = <<-SQL
+    create or replace procedure ci_admin.create_ci_schema(schema_name varchar(127))
+    as $$
+    begin
+        if schema_name !~ '^ci_[a-z0-9_]{1,60}$' then
+            raise exception 'create_ci_schema creates only ci_* schemas, not %', schema_name;
+        end if;
+        execute 'create schema if not exists ' || quote_ident(schema_name)
+            || ' authorization ' || quote_ident('${local.ci_db_user}');
+    end;
+    $$ language plpgsql
+    security definer
+    set search_path to ci_admin
+  SQL
+
+  depends_on = [aws_redshiftdata_statement.create_ci_admin_schema]
+}
+
+resource "aws_redshiftdata_statement" "only_ci_runs_the_procedure" {
+  workgroup_name = local.data_api.workgroup_name
+  database       = local.data_api.database
+  secret_arn     = local.data_api.secret_arn
+  sql            = "revoke execute on procedure ci_admin.create_ci_schema(varchar) from public"
+
+  depends_on = [aws_redshiftdata_statement.create_ci_schema_procedure]
+}
+
+resource "aws_redshiftdata_statement" "ci_uses_ci_admin_schema" {
+  workgroup_name = local.data_api.workgroup_name
+  database       = local.data_api.database
+  secret_arn     = local.data_api.secret_arn
+  sql            = "grant usage on schema ci_admin to ${local.ci_user}"
+
+  depends_on = [aws_redshiftdata_statement.only_ci_runs_the_procedure]
+}
+
+resource "aws_redshiftdata_statement" "ci_runs_the_procedure" {
+  workgroup_name = local.data_api.workgroup_name
+  database       = local.data_api.database
+  secret_arn     = local.data_api.secret_arn
+  sql            = "grant execute on procedure ci_admin.create_ci_schema(varchar) to ${local.ci_user}"
+
+  depends_on = [aws_redshiftdata_statement.ci_uses_ci_admin_schema]
+}

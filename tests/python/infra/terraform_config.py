@@ -1,0 +1,333 @@
+"""The Terraform in infra/terraform, parsed with python-hcl2, and the checks the tests run
+on it. Each check returns a list of problems (empty when the configuration is fine), so a
+test asserts the real configuration has none and, on a broken copy, that it has the one
+the copy introduces.
+
+There is no terraform binary here: nothing is planned, expressions stay unevaluated
+("${...}" strings). `resolve` substitutes the simple ones (locals and variable defaults)
+the checks need.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import hcl2
+from hcl2.utils import SerializationOptions
+
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
+TERRAFORM_DIR = PROJECT_ROOT / "infra" / "terraform"
+
+# Plain values: strings without their quotes, heredocs as strings, no comment keys.
+OPTIONS = SerializationOptions(
+    with_comments=False, explicit_blocks=False, strip_string_quotes=True, preserve_heredocs=False
+)
+
+
+class ParseError(Exception):
+    pass
+
+
+@dataclass
+class Terraform:
+    resources: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    data: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    variables: dict[str, dict[str, Any]] = field(default_factory=dict)
+    outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    locals: dict[str, Any] = field(default_factory=dict)
+
+    def of_type(self, kind: str) -> dict[str, dict[str, Any]]:
+        """The resources of one type, by name."""
+        return {name: body for (type_, name), body in self.resources.items() if type_ == kind}
+
+
+def parse_file(path: Path) -> dict[str, Any]:
+    try:
+        return copy.deepcopy(_parse(path.read_text()))
+    except Exception as error:  # lark raises several unrelated types
+        raise ParseError(f"{path.name}: {error}") from error
+
+
+@functools.cache
+def _parse(text: str) -> dict[str, Any]:
+    # Parsing is slow (about 20 ms a file) and a broken copy changes one file.
+    return hcl2.loads(text, serialization_options=OPTIONS)
+
+
+def load(folder: Path = TERRAFORM_DIR) -> Terraform:
+    """Every .tf file of `folder` (not its subfolders, as Terraform reads a module)."""
+    config = Terraform()
+    files = sorted(folder.glob("*.tf"))
+    if not files:
+        raise ParseError(f"no .tf files in {folder}")
+    for path in files:
+        parsed = parse_file(path)
+        for block in parsed.get("resource", []):
+            for kind, named in block.items():
+                for name, body in named.items():
+                    config.resources[(kind, name)] = body
+        for block in parsed.get("data", []):
+            for kind, named in block.items():
+                for name, body in named.items():
+                    config.data[(kind, name)] = body
+        for block in parsed.get("variable", []):
+            config.variables.update(block)
+        for block in parsed.get("output", []):
+            config.outputs.update(block)
+        for block in parsed.get("locals", []):
+            config.locals.update(block)
+    return config
+
+
+# --- Resolving simple expressions ---------------------------------------------------------
+
+REFERENCE = re.compile(r"\$\{(local|var)\.([a-z_][a-z0-9_]*)\}")
+
+
+def resolve(config: Terraform, value: Any) -> Any:
+    """`value` with ${local.x} and ${var.x} replaced by the local or the variable's default,
+    recursively; whatever else (resource attributes, functions) is left as written."""
+    if isinstance(value, dict):
+        return {key: resolve(config, item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [resolve(config, item) for item in value]
+    if not isinstance(value, str):
+        return value
+    whole = REFERENCE.fullmatch(value)
+    if whole:
+        found = _lookup(config, *whole.groups())
+        return value if found is None else resolve(config, found)
+
+    def substitute(match: re.Match[str]) -> str:
+        found = resolve(config, _lookup(config, *match.groups()))
+        return found if isinstance(found, str) else match.group(0)
+
+    return REFERENCE.sub(substitute, value)
+
+
+def _lookup(config: Terraform, kind: str, name: str) -> Any:
+    if kind == "local":
+        return config.locals.get(name)
+    return config.variables.get(name, {}).get("default")
+
+
+def expression_text(config: Terraform, value: Any, seen: frozenset[str] = frozenset()) -> str:
+    """The text of an expression and of every local it uses, transitively: what an output
+    can reveal."""
+    text = str(value)
+    for name in set(re.findall(r"\blocal\.([a-z_][a-z0-9_]*)", text)) - seen:
+        text += "\n" + expression_text(config, config.locals.get(name, ""), seen | {name})
+    return text
+
+
+# --- Checks -------------------------------------------------------------------------------
+
+# Buckets that may use SSE-S3 instead of the KMS key, and why.
+SSE_S3_BUCKETS = {
+    "logs": "S3 server access logging delivers only to buckets encrypted with SSE-S3",
+}
+PUBLIC_ACCESS_SETTINGS = (
+    "block_public_acls",
+    "block_public_policy",
+    "ignore_public_acls",
+    "restrict_public_buckets",
+)
+
+
+def _configures(body: dict[str, Any], bucket: str) -> bool:
+    return str(body.get("bucket", "")).startswith(f"${{aws_s3_bucket.{bucket}.")
+
+
+def bucket_problems(config: Terraform) -> list[str]:
+    """Every bucket encrypted (with the KMS key unless allow-listed) and fully private."""
+    problems = []
+    encryption = config.of_type("aws_s3_bucket_server_side_encryption_configuration")
+    public_access = config.of_type("aws_s3_bucket_public_access_block")
+    for bucket in config.of_type("aws_s3_bucket"):
+        algorithms = [
+            default.get("sse_algorithm")
+            for body in encryption.values()
+            if _configures(body, bucket)
+            for rule in body.get("rule", [])
+            for default in rule.get("apply_server_side_encryption_by_default", [])
+        ]
+        wanted = "AES256" if bucket in SSE_S3_BUCKETS else "aws:kms"
+        if wanted not in algorithms:
+            problems.append(f"aws_s3_bucket.{bucket}: not encrypted with {wanted}")
+        blocks = [body for body in public_access.values() if _configures(body, bucket)]
+        if not blocks or not all(
+            block.get(key) is True for block in blocks for key in PUBLIC_ACCESS_SETTINGS
+        ):
+            problems.append(f"aws_s3_bucket.{bucket}: public access not fully blocked")
+    return problems
+
+
+# Allow statements that AWS forces to use a wildcard, as (policy document, sid): why.
+ALLOWED_WILDCARDS = {
+    ("data_key", "AccountAdministersTheKeyThroughIam"): (
+        "default key policy: the account administers the key through IAM; a key policy's "
+        "resource is always the key itself, written *"
+    ),
+    ("monitoring_key", "AccountAdministersTheKeyThroughIam"): "default key policy, as above",
+    ("monitoring_key", "CloudWatchAlarmsPublishToTheEncryptedTopic"): (
+        "a key policy's resource is always the key itself, written *"
+    ),
+    ("monitoring_key", "CloudWatchLogsEncryptsTheLogGroups"): (
+        "a key policy's resource is always the key itself, written *"
+    ),
+    ("orchestrator", "PublishTheRunMetrics"): (
+        "cloudwatch:PutMetricData has no resource-level permissions; limited by the "
+        "cloudwatch:namespace condition instead"
+    ),
+    (
+        "watchdog",
+        "CountTheBuilds",
+    ): "cloudwatch:GetMetricStatistics has no resource-level permissions",
+}
+POLICY_ATTRIBUTES = ("policy", "assume_role_policy")
+
+
+def _is_wildcard_action(action: str) -> bool:
+    return action == "*" or action.endswith(":*")
+
+
+def wildcard_problems(config: Terraform) -> list[str]:
+    """No Allow statement with a "*" or "service:*" action or a "*" resource, except the
+    allow-listed ones; and every policy is a policy document (so none escapes this check)."""
+    problems = []
+    for (kind, name), body in config.data.items():
+        if kind != "aws_iam_policy_document":
+            continue
+        for index, statement in enumerate(body.get("statement", [])):
+            if statement.get("effect", "Allow") != "Allow":
+                continue  # a Deny with wildcards only takes away
+            sid = statement.get("sid", f"#{index}")
+            wild = [a for a in statement.get("actions", []) if _is_wildcard_action(a)]
+            wild += [r for r in statement.get("resources", []) if r == "*"]
+            if "not_actions" in statement or "not_resources" in statement:
+                wild.append("not_actions/not_resources")
+            if wild and (name, sid) not in ALLOWED_WILDCARDS:
+                problems.append(f"data.aws_iam_policy_document.{name} {sid}: {', '.join(wild)}")
+    for (kind, name), body in config.resources.items():
+        for attribute in POLICY_ATTRIBUTES:
+            value = body.get(attribute)
+            if value is not None and not re.fullmatch(
+                r"\$\{data\.aws_iam_policy_document\.\w+\.json\}", str(value)
+            ):
+                problems.append(f"{kind}.{name}.{attribute}: not an aws_iam_policy_document")
+    return problems
+
+
+def variable_problems(config: Terraform) -> list[str]:
+    problems = []
+    for name, body in config.variables.items():
+        if not body.get("type"):
+            problems.append(f"variable {name}: no type")
+        if not str(body.get("description", "")).strip():
+            problems.append(f"variable {name}: no description")
+    return problems
+
+
+SECRET_WORDS = re.compile(r"password|secret", re.IGNORECASE)
+
+
+def password_problems(config: Terraform) -> list[str]:
+    """The admin password is Secrets Manager's alone: no variable, default or output."""
+    problems = []
+    for name, body in config.of_type("aws_redshiftserverless_namespace").items():
+        if body.get("manage_admin_password") is not True:
+            problems.append(
+                f"aws_redshiftserverless_namespace.{name}: manage_admin_password is not true"
+            )
+        for attribute in ("admin_user_password", "admin_user_password_wo"):
+            if attribute in body:
+                problems.append(f"aws_redshiftserverless_namespace.{name}: sets {attribute}")
+    for name, body in config.variables.items():
+        if SECRET_WORDS.search(name) or SECRET_WORDS.search(str(body.get("default", ""))):
+            problems.append(f"variable {name}: a password or secret as an input")
+    for name, body in config.outputs.items():
+        if SECRET_WORDS.search(expression_text(config, body.get("value", ""))):
+            problems.append(f"output {name}: reveals a password or secret")
+    return problems
+
+
+GITHUB_AUDIENCE = "sts.amazonaws.com"
+
+
+def github_trust_problems(config: Terraform, environment: str) -> list[str]:
+    """Every web-identity trust: audience STS, subject exactly this repository's
+    `environment` (StringEquals, one value; no wildcard, no branch or pull-request subject)."""
+    problems = []
+    trusts = 0
+    for (kind, name), body in config.data.items():
+        if kind != "aws_iam_policy_document":
+            continue
+        for statement in body.get("statement", []):
+            if "sts:AssumeRoleWithWebIdentity" not in statement.get("actions", []):
+                continue
+            trusts += 1
+            where = f"data.aws_iam_policy_document.{name}"
+            conditions = {
+                resolve(config, c.get("variable", "")).rpartition(":")[2]: c
+                for c in statement.get("condition", [])
+            }
+            audience, subject = conditions.get("aud"), conditions.get("sub")
+            if (
+                not audience
+                or audience.get("test") != "StringEquals"
+                or audience.get("values") != [GITHUB_AUDIENCE]
+            ):
+                problems.append(f"{where}: audience not pinned to {GITHUB_AUDIENCE}")
+            wanted = f"repo:${{var.github_repository}}:environment:{environment}"
+            values = resolve(config, subject.get("values", [])) if subject else []
+            if not subject or subject.get("test") != "StringEquals" or values != [wanted]:
+                problems.append(f"{where}: subject not pinned to {wanted} (got {values})")
+    if config.variables.get("github_repository", {}).get("default") is not None:
+        problems.append(
+            "variable github_repository: has a default; the operator must name the repository"
+        )
+    if trusts == 0:
+        problems.append("no role trusts GitHub's OIDC provider")
+    return problems
+
+
+def checkov_skips(folder: Path = TERRAFORM_DIR) -> list[tuple[str, str, str]]:
+    """(file, check id, reason) for every inline checkov skip."""
+    skips = []
+    for path in sorted(folder.glob("*.tf")):
+        for match in re.finditer(r"#\s*checkov:skip=([A-Z0-9_]+)(?::(.*))?", path.read_text()):
+            skips.append((path.name, match.group(1), (match.group(2) or "").strip()))
+    return skips
+
+
+def skip_problems(folder: Path = TERRAFORM_DIR) -> list[str]:
+    """Every skip says why in a sentence (checkov itself accepts a skip without a reason)."""
+    return [
+        f"{file}: {check} skipped without a real reason ({reason!r})"
+        for file, check, reason in checkov_skips(folder)
+        if len(reason.split()) < 6
+    ]
+
+
+def copy_config(destination: Path) -> Path:
+    """A copy of the configuration's files (not its subfolders) in `destination`."""
+    destination.mkdir(parents=True, exist_ok=True)
+    for path in TERRAFORM_DIR.glob("*.tf"):
+        (destination / path.name).write_text(path.read_text())
+    return destination
+
+
+def broken_copy(destination: Path, file: str, old: str, new: str) -> Path:
+    """A copy of the configuration in `destination` with `old` replaced by `new` in `file`
+    (which must contain it, so a test of a broken copy cannot quietly test nothing)."""
+    copy_config(destination)
+    target = destination / file
+    text = target.read_text()
+    assert old in text, f"{file} no longer contains {old!r}: update the test"
+    target.write_text(text.replace(old, new))
+    return destination

@@ -1,0 +1,199 @@
+"""Security rules on the parsed configuration, each shown to catch a broken copy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from terraform_config import (
+    ALLOWED_WILDCARDS,
+    TERRAFORM_DIR,
+    broken_copy,
+    bucket_problems,
+    copy_config,
+    github_trust_problems,
+    load,
+    password_problems,
+    variable_problems,
+    wildcard_problems,
+)
+
+CI_ENVIRONMENT = "redshift-ci"
+
+
+@pytest.fixture(scope="module")
+def config():
+    return load()
+
+
+def test_every_bucket_is_encrypted_and_private(config):
+    assert len(config.of_type("aws_s3_bucket")) >= 2
+    assert bucket_problems(config) == []
+
+
+def test_a_new_unencrypted_bucket_is_caught(tmp_path: Path):
+    folder = copy_config(tmp_path)
+    (folder / "extra.tf").write_text('resource "aws_s3_bucket" "scratch" {\n  bucket = "x"\n}\n')
+    problems = bucket_problems(load(folder))
+    assert "aws_s3_bucket.scratch: not encrypted with aws:kms" in problems
+    assert "aws_s3_bucket.scratch: public access not fully blocked" in problems
+
+
+def test_no_wildcard_in_an_allow_statement_except_where_aws_requires_it(config):
+    assert wildcard_problems(config) == []
+
+
+def test_every_allowed_wildcard_is_still_needed_and_commented(config):
+    documents = {name: body for (kind, name), body in config.data.items()}
+    for (document, sid), reason in ALLOWED_WILDCARDS.items():
+        assert reason
+        sids = [statement.get("sid") for statement in documents[document]["statement"]]
+        assert sid in sids, f"allow-list names {document} {sid}, which no longer exists"
+    texts = "\n".join(path.read_text() for path in TERRAFORM_DIR.glob("*.tf"))
+    assert texts.count("# allow-listed:") >= len(ALLOWED_WILDCARDS)
+
+
+def test_every_variable_has_a_type_and_a_description(config):
+    assert len(config.variables) > 10
+    assert variable_problems(config) == []
+
+
+def test_an_untyped_or_undescribed_variable_is_caught(tmp_path: Path):
+    folder = broken_copy(
+        tmp_path,
+        "variables.tf",
+        '  type        = string\n  description = "Short name that prefixes every resource name."\n',
+        "",
+    )
+    problems = variable_problems(load(folder))
+    assert problems == ["variable project: no type", "variable project: no description"]
+
+
+def test_the_admin_password_never_reaches_a_variable_or_an_output(config):
+    assert password_problems(config) == []
+
+
+def test_the_github_trust_is_pinned_to_the_repository_and_environment(config):
+    assert github_trust_problems(config, CI_ENVIRONMENT) == []
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "problem"),
+    [
+        (
+            'github_ci_subject = "repo:${var.github_repository}:'
+            'environment:${var.github_environment}"',
+            'github_ci_subject = "repo:${var.github_repository}:*"',
+            "subject not pinned",
+        ),
+        (
+            'test     = "StringEquals"\n      variable = "${local.github_oidc_host}:sub"',
+            'test     = "StringLike"\n      variable = "${local.github_oidc_host}:sub"',
+            "subject not pinned",
+        ),
+        (
+            'values   = ["sts.amazonaws.com"]',
+            'values   = ["sts.amazonaws.com", "other"]',
+            "audience not pinned",
+        ),
+    ],
+    ids=["any-ref", "string-like", "extra-audience"],
+)
+def test_a_loose_github_trust_is_caught(tmp_path: Path, old, new, problem):
+    problems = github_trust_problems(
+        load(broken_copy(tmp_path, "iam_ci.tf", old, new)), CI_ENVIRONMENT
+    )
+    assert any(problem in line for line in problems), problems
+
+
+def test_another_environment_is_caught(config):
+    problems = github_trust_problems(config, "production")
+    assert any("subject not pinned" in line for line in problems)
+
+
+# Each a weakened copy and the problem its check must report.
+BROKEN_COPIES = [
+    (
+        bucket_problems,
+        "s3.tf",
+        'sse_algorithm     = "aws:kms"',
+        'sse_algorithm     = "AES256"',
+        "aws_s3_bucket.lake: not encrypted with aws:kms",
+    ),
+    (
+        bucket_problems,
+        "s3.tf",
+        'resource "aws_s3_bucket_server_side_encryption_configuration" "logs" {\n'
+        "  bucket = aws_s3_bucket.logs.id",
+        'resource "aws_s3_bucket_server_side_encryption_configuration" "logs" {\n'
+        '  bucket = "someone-elses-bucket"',
+        "aws_s3_bucket.logs: not encrypted with AES256",
+    ),
+    (
+        bucket_problems,
+        "s3.tf",
+        '  restrict_public_buckets = true\n}\n\nresource "aws_s3_bucket_versioning" "logs"',
+        '  restrict_public_buckets = false\n}\n\nresource "aws_s3_bucket_versioning" "logs"',
+        "aws_s3_bucket.logs: public access not fully blocked",
+    ),
+    (
+        wildcard_problems,
+        "iam_ci.tf",
+        'actions   = ["redshift-serverless:GetCredentials"]',
+        'actions   = ["redshift-serverless:*"]',
+        "data.aws_iam_policy_document.ci SignInToTheWorkgroup: redshift-serverless:*",
+    ),
+    (
+        wildcard_problems,
+        "iam_redshift.tf",
+        'resources = ["${aws_s3_bucket.lake.arn}/${var.raw_prefix}/*"]',
+        'resources = ["*"]',
+        "data.aws_iam_policy_document.spectrum ReadTheRawDeliveries: *",
+    ),
+    (
+        wildcard_problems,
+        "iam_orchestrator.tf",
+        "policy = data.aws_iam_policy_document.orchestrator.json",
+        'policy = jsonencode({ Statement = [{ Effect = "Allow", Action = "*", Resource = "*" }] })',
+        "aws_iam_role_policy.orchestrator.policy: not an aws_iam_policy_document",
+    ),
+    (
+        password_problems,
+        "redshift.tf",
+        "manage_admin_password            = true",
+        "admin_user_password              = var.admin_password",
+        "aws_redshiftserverless_namespace.warehouse: manage_admin_password is not true",
+    ),
+    (
+        password_problems,
+        "variables.tf",
+        'variable "admin_username" {',
+        'variable "admin_password" {\n  type        = string\n  description = "x"\n'
+        '  default     = "hunter2hunter2"\n}\n\nvariable "admin_username" {',
+        "variable admin_password: a password or secret as an input",
+    ),
+    (
+        password_problems,
+        "outputs.tf",
+        'output "lake_bucket" {',
+        'output "admin_secret" {\n  description = "x"\n'
+        '  value       = local.data_api\n}\n\noutput "lake_bucket" {',
+        "output admin_secret: reveals a password or secret",
+    ),
+]
+BROKEN_IDS = [
+    "lake-not-kms",
+    "logs-unencrypted",
+    "logs-public",
+    "wildcard-action",
+    "wildcard-resource",
+    "inline-json-policy",
+    "password-set",
+    "password-variable",
+    "secret-output-through-a-local",
+]
+
+
+@pytest.mark.parametrize(("check", "file", "old", "new", "problem"), BROKEN_COPIES, ids=BROKEN_IDS)
+def test_a_broken_copy_is_caught(tmp_path: Path, check, file, old, new, problem):
+    assert problem in check(load(broken_copy(tmp_path, file, old, new)))
