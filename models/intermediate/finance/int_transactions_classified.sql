@@ -1,3 +1,9 @@
+{#
+    Every raw transaction row, classified against the reference seeds: the outcome flags
+    of its status (transaction_statuses), the currency its country books in (countries),
+    and whether its sector and type are known (sectors, transaction_types). Null where the
+    seed does not know the code: the validation rules judge that.
+#}
 with
 
 transactions as (
@@ -13,6 +19,27 @@ statuses as (
         is_settled,
         is_successful
     from {{ ref('transaction_statuses') }}
+
+),
+
+countries as (
+
+    select
+        country_code,
+        currency_code
+    from {{ ref('countries') }}
+
+),
+
+sectors as (
+
+    select sector_code from {{ ref('sectors') }}
+
+),
+
+transaction_types as (
+
+    select transaction_type from {{ ref('transaction_types') }}
 
 ),
 
@@ -32,14 +59,26 @@ classified as (
         transactions.transaction_status,
         statuses.is_settled,
         statuses.is_successful,
+        countries.currency_code as country_currency_code,
+        sectors.sector_code is not null as is_known_sector,
+        transaction_types.transaction_type is not null as is_known_transaction_type,
         transactions.currency_code,
         transactions.amount_local,
         transactions.transaction_at,
         transactions.transaction_date,
-        transactions.month_start_date
+        transactions.month_start_date,
+        extract(year from transactions.transaction_at) = transactions.partition_year
+        and extract(month from transactions.transaction_at) = transactions.partition_month
+            as is_in_partition
     from transactions
     left join statuses
         on transactions.transaction_status = statuses.transaction_status
+    left join countries
+        on transactions.country_code = countries.country_code
+    left join sectors
+        on transactions.sector_code = sectors.sector_code
+    left join transaction_types
+        on transactions.transaction_type = transaction_types.transaction_type
 
 )
 

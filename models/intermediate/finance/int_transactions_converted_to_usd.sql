@@ -32,6 +32,9 @@ converted as (
         transactions.transaction_status,
         transactions.is_settled,
         transactions.is_successful,
+        transactions.country_currency_code,
+        transactions.is_known_sector,
+        transactions.is_known_transaction_type,
         transactions.currency_code,
         transactions.amount_local,
         exchange_rates.local_per_usd,
@@ -42,7 +45,8 @@ converted as (
         ) as amount_usd,
         transactions.transaction_at,
         transactions.transaction_date,
-        transactions.month_start_date
+        transactions.month_start_date,
+        transactions.is_in_partition
     from transactions
     left join exchange_rates
         on transactions.country_code = exchange_rates.country_code

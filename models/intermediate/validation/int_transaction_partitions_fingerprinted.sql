@@ -17,7 +17,8 @@
 {{ config(materialized='table') }}
 {%- set validation_version = code_checksum([
     'stg_bank__transactions', 'int_transactions_classified',
-    'int_transactions_converted_to_usd', 'int_transactions_validated',
+    'int_transactions_converted_to_usd', 'int_transactions_deduplicated',
+    'int_loans_first_disbursed', 'int_transactions_validated',
 ]) ~ var('max_transaction_amount_usd') ~ var('first_transaction_date') -%}
 
 with

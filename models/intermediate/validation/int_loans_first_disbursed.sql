@@ -1,0 +1,32 @@
+{#
+    One row per loan with a successful disbursement (successful as the
+    transaction_statuses seed says): when it was first paid out, among every delivered
+    row. A disbursement rejected for another reason still paid the money out, so it
+    counts. A payment before this moment, or of a loan not here, was never disbursed.
+#}
+with
+
+disbursements as (
+
+    select
+        loan_id,
+        transaction_at
+    from {{ ref('int_transactions_deduplicated') }}
+    where
+        transaction_type = 'disbursement'
+        and is_successful
+        and loan_id is not null
+
+),
+
+first_disbursed as (
+
+    select
+        loan_id,
+        min(transaction_at) as first_disbursed_at
+    from disbursements
+    group by loan_id
+
+)
+
+select * from first_disbursed
