@@ -73,10 +73,10 @@ generate: $(RUNTIME_STAMP) ## Regenerate the default dataset in data/raw
 build: $(RUNTIME_STAMP) ## Check the raw data's structure, dbt build, print a summary
 	$(BIN)/lending-build $(RUN_BUILD_ARGS)
 
-lint: $(DEV_STAMP) ## ruff (lint + format) on Python, YAML check, sqlfluff on the dbt SQL
+lint: $(DEV_STAMP) ## ruff (lint + format), yamllint, secret scan, sqlfluff on the dbt SQL
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/lending-check-yaml
+	$(BIN)/yamllint --strict .
 	@mkdir -p $(WAREHOUSE_DIR)
 	$(BIN)/sqlfluff lint models tests
 

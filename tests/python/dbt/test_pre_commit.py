@@ -40,13 +40,14 @@ def test_every_hook_is_local_and_runs_a_project_tool(tmp_path: Path) -> None:
             program = next(w for w in hook["entry"].split()[1:] if "=" not in w)
         assert program.startswith(".venv/bin/"), hook["id"]
     ids = {hook["id"] for hook in hooks}
-    assert {"ruff-check", "ruff-format", "check-yaml", "sqlfluff-lint", "dbt-parse"} <= ids
+    assert {"ruff-check", "ruff-format", "yamllint", "sqlfluff-lint", "dbt-parse"} <= ids
     assert "metadata-gate" in ids
 
 
 def test_the_yaml_hook_fails_on_a_repeated_key(tmp_path: Path) -> None:
     bad = tmp_path / "_models.yml"
     bad.write_text("models:\n  - name: a\n    description: one\n    description: two\n")
-    result = pre_commit("run", "check-yaml", "--files", str(bad), home=tmp_path / "home")
+    result = pre_commit("run", "yamllint", "--files", str(bad), home=tmp_path / "home")
     assert result.returncode == 1
-    assert "key 'description' appears twice" in result.stdout
+    assert 'duplication of key "description" in mapping' in result.stdout
+    assert "4:5" in result.stdout  # the second key's line and column
