@@ -77,6 +77,10 @@ lint: $(DEV_STAMP) ## ruff (lint + format), yamllint, secret scan, sqlfluff on t
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/yamllint --strict .
+	@# detect-secrets on what git tracks or would add, with the plugins and filters of the
+	@# committed baseline; `lending-secrets-history` scans the history (CI).
+	git ls-files -z --cached --others --exclude-standard \
+		| xargs -0 $(BIN)/detect-secrets-hook --baseline .secrets.baseline
 	@mkdir -p $(WAREHOUSE_DIR)
 	$(BIN)/sqlfluff lint models tests
 
