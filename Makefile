@@ -30,6 +30,9 @@ RUN_BUILD_ARGS ?= --exclude-resource-type unit_test
 
 RUNTIME_STAMP := $(VENV)/.runtime-installed
 DEV_STAMP := $(VENV)/.dev-installed
+# dbt-bouncer (the metadata gate) pins duckdb<2: it gets a virtual environment of its own.
+BOUNCER := $(VENV)/bouncer
+BOUNCER_STAMP := $(BOUNCER)/.installed
 # The browser tests drive Debian's Chromium; test tools never download a browser.
 CHROMIUM := /usr/bin/chromium
 DOCS_PORT ?= 8080
@@ -90,8 +93,11 @@ pytest: $(DEV_STAMP) install-browser ## Generator, end-to-end dbt, docs site, me
 redshift-check: $(DEV_STAMP) ## Compile for Redshift offline and check the SQL (after build)
 	$(BIN)/lending-redshift-check --duckdb $(DBT_DUCKDB_PATH)
 
-metadata: $(DEV_STAMP) ## Metadata gate: descriptions, key tests, mart contracts (after build)
-	$(BIN)/lending-metadata target/manifest.json --duckdb $(DBT_DUCKDB_PATH)
+metadata: $(DEV_STAMP) ## Metadata gate (dbt-bouncer): descriptions, key tests, contracts (after build)
+	$(NEEDS_WAREHOUSE)
+	@# The catalog (the built relations' real columns) for the catalog checks.
+	$(BIN)/dbt docs generate --no-compile --quiet
+	$(BOUNCER)/bin/dbt-bouncer run --config-file dbt-bouncer.yml
 
 docs: $(RUNTIME_STAMP) ## Generate the docs site, and target/static_index.html to share
 	$(NEEDS_WAREHOUSE)
@@ -128,6 +134,12 @@ $(RUNTIME_STAMP): requirements.txt pyproject.toml
 	$(PIP_INSTALL) --no-deps -e .
 	@touch $@
 
-$(DEV_STAMP): requirements-dev.txt $(RUNTIME_STAMP)
+$(DEV_STAMP): requirements-dev.txt $(RUNTIME_STAMP) $(BOUNCER_STAMP)
 	$(PIP_INSTALL) -r requirements-dev.txt
+	@touch $@
+
+$(BOUNCER_STAMP): requirements-bouncer.txt
+	@test -x $(BOUNCER)/bin/python || $(PYTHON) -m venv $(BOUNCER)
+	$(BOUNCER)/bin/python -m pip install --quiet --disable-pip-version-check \
+		-r requirements-bouncer.txt
 	@touch $@
