@@ -30,6 +30,9 @@ RUN_BUILD_ARGS ?= --exclude-resource-type unit_test
 
 RUNTIME_STAMP := $(VENV)/.runtime-installed
 DEV_STAMP := $(VENV)/.dev-installed
+# dbt-bouncer (the metadata gate) pins duckdb<2: it gets a virtual environment of its own.
+BOUNCER := $(VENV)/bouncer
+BOUNCER_STAMP := $(BOUNCER)/.installed
 # The browser tests drive Debian's Chromium; test tools never download a browser.
 CHROMIUM := /usr/bin/chromium
 DOCS_PORT ?= 8080
@@ -74,10 +77,14 @@ generate: $(RUNTIME_STAMP) ## Regenerate the default dataset in data/raw
 build: $(RUNTIME_STAMP) ## Check the raw data's structure, dbt build, print a summary
 	$(BIN)/lending-build $(RUN_BUILD_ARGS)
 
-lint: $(DEV_STAMP) ## ruff (lint + format) on Python, YAML check, sqlfluff on the dbt SQL
+lint: $(DEV_STAMP) ## ruff (lint + format), yamllint, secret scan, sqlfluff on the dbt SQL
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/lending-check-yaml
+	$(BIN)/yamllint --strict .
+	@# detect-secrets on what git tracks or would add, with the plugins and filters of the
+	@# committed baseline; `lending-secrets-history` scans the history (CI).
+	git ls-files -z --cached --others --exclude-standard \
+		| xargs -0 $(BIN)/detect-secrets-hook --baseline .secrets.baseline
 	@mkdir -p $(WAREHOUSE_DIR)
 	$(BIN)/sqlfluff lint models tests
 
@@ -87,8 +94,11 @@ pytest: $(DEV_STAMP) install-browser ## Generator, end-to-end dbt, docs site, me
 redshift-check: $(DEV_STAMP) ## Compile for Redshift offline and check the SQL (after build)
 	$(BIN)/lending-redshift-check --duckdb $(DBT_DUCKDB_PATH)
 
-metadata: $(DEV_STAMP) ## Metadata gate: descriptions, key tests, mart contracts (after build)
-	$(BIN)/lending-metadata target/manifest.json --duckdb $(DBT_DUCKDB_PATH)
+metadata: $(DEV_STAMP) ## Metadata gate (dbt-bouncer): descriptions, key tests, contracts (after build)
+	$(NEEDS_WAREHOUSE)
+	@# The catalog (the built relations' real columns) for the catalog checks.
+	$(BIN)/dbt docs generate --no-compile --quiet
+	$(BOUNCER)/bin/dbt-bouncer run --config-file dbt-bouncer.yml
 
 docs: $(RUNTIME_STAMP) ## Generate the docs site, and target/static_index.html to share
 	$(NEEDS_WAREHOUSE)
@@ -125,8 +135,14 @@ $(RUNTIME_STAMP): requirements.txt pyproject.toml
 	$(PIP_INSTALL) --no-deps -e .
 	@touch $@
 
-$(DEV_STAMP): requirements-dev.txt $(RUNTIME_STAMP)
+$(DEV_STAMP): requirements-dev.txt $(RUNTIME_STAMP) $(BOUNCER_STAMP)
 	$(PIP_INSTALL) -r requirements-dev.txt
+	@touch $@
+
+$(BOUNCER_STAMP): requirements-bouncer.txt
+	@test -x $(BOUNCER)/bin/python || $(PYTHON) -m venv $(BOUNCER)
+	$(BOUNCER)/bin/python -m pip install --quiet --disable-pip-version-check \
+		-r requirements-bouncer.txt
 	@touch $@
 
 # --- Terraform (infra/terraform), checked offline: no terraform binary or provider registry

@@ -2,27 +2,37 @@
 
 Three questions, each answerable without a warehouse:
 
-- does it parse with sqlfluff's Redshift grammar (`parse_problems`);
-- does it use a DuckDB function or piece of syntax that Redshift lacks (`duckdb_only`, over
-  the lexed tokens, so words inside string literals, quoted identifiers and comments never
-  match);
+- does it parse with sqlfluff's Redshift grammar (`parse_problems`): sqlglot reads far more
+  than Redshift accepts, sqlfluff's grammar is Redshift's own;
+- does it use a DuckDB function, type or piece of syntax that Redshift lacks
+  (`duckdb_only`): sqlglot parses the SQL as DuckDB, what it is developed against, into a
+  typed tree, and the walk looks for the deny lists' functions (by the name they were
+  called by), casts to types Redshift lacks, and DuckDB-only nodes (GROUP BY ALL, FILTER,
+  lambdas, list and struct literals...). Strings, comments and quoted names are never
+  such nodes, so words inside them never match;
 - is a declared column type one Redshift accepts (`redshift_type_problem`).
 
-The deny list is deliberately about DuckDB: it is what our SQL is developed against, so it
-is where non-portable SQL comes from. Each entry says what to write instead. Sources: the
-Redshift Database Developer Guide (SQL functions reference, "Unsupported PostgreSQL
-functions", data types) against DuckDB's function and syntax reference.
+The deny lists are deliberately about DuckDB: it is where non-portable SQL comes from.
+Each entry says what to write instead. Sources: the Redshift Database Developer Guide (SQL
+functions reference, "Unsupported PostgreSQL functions", data types) against DuckDB's
+function and syntax reference.
 """
 
 from __future__ import annotations
 
+import logging
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, wraps
+from typing import Any, ClassVar
 
+import sqlglot
 from sqlfluff.core import FluffConfig, Linter
 from sqlfluff.core.parser import Lexer
+from sqlglot import exp
+from sqlglot.dialects.duckdb import DuckDB
+from sqlglot.errors import ParseError
 
 
 @dataclass(frozen=True)
@@ -215,229 +225,289 @@ DENIED_FUNCTIONS: dict[str, str] = {
 }
 
 
-# Syntax: token patterns, each with the construct to name and the advice.
+# Syntax: the DuckDB-only nodes of sqlglot's tree, each with the construct to name and the
+# advice. `applies` tells the DuckDB form from a portable one of the same node type.
 @dataclass(frozen=True)
-class _Token:
-    text: str  # lower-cased
-    kind: str  # word, literal, symbol
-    line: int
-    column: int
+class Construct:
+    name: str
+    node: type[exp.Expr]
+    advice: str
+    applies: Callable[[exp.Expr, str], bool] = lambda _node, _sql: True
 
 
-SyntaxRule = Callable[[list[_Token], int], "tuple[str, str] | None"]
+def _not_a_call(node: exp.Expr, _sql: str) -> bool:
+    """An operator or literal, not the function call that builds the same node."""
+    return NAME not in node.meta
 
 
-def _words(tokens: list[_Token], at: int, *expected: str) -> bool:
-    """tokens[at:] start with exactly these texts."""
-    if at + len(expected) > len(tokens):
-        return False
-    return all(tokens[at + i].text == text for i, text in enumerate(expected))
+def _written_as(operator: str) -> Callable[[exp.Expr, str], bool]:
+    """A binary operator spelled `operator` (`**` and `^` make the same node)."""
 
-
-def _filter_clause(tokens: list[_Token], at: int) -> tuple[str, str] | None:
-    if at and tokens[at - 1].text == ")" and _words(tokens, at, "filter", "(", "where"):
+    def applies(node: exp.Expr, sql: str) -> bool:
+        left, right = _span(node.this), _span(node.expression)
         return (
-            "filter (where",
-            "FILTER clause on an aggregate: Redshift has none; use "
-            "count(case when <condition> then 1 end) or sum(case when ... end)",
+            _not_a_call(node, sql)
+            and left is not None
+            and right is not None
+            and operator in sql[left[1] + 1 : right[0]]  # e.g. ") ** " after (a + b)
         )
-    return None
+
+    return applies
 
 
-def _sequence(texts: tuple[str, ...], reason: str) -> SyntaxRule:
-    def rule(tokens: list[_Token], at: int) -> tuple[str, str] | None:
-        return (" ".join(texts), reason) if _words(tokens, at, *texts) else None
-
-    return rule
-
-
-def _star_replace(tokens: list[_Token], at: int) -> tuple[str, str] | None:
-    if _words(tokens, at, "*", "replace", "("):
-        return "* replace (", "DuckDB star modifier: Redshift has none; list the columns"
-    return None
-
-
-def _union_by_name(tokens: list[_Token], at: int) -> tuple[str, str] | None:
-    if tokens[at].text != "union":
-        return None
-    start = at + 2 if _words(tokens, at + 1, "all") else at + 1
-    if _words(tokens, start, "by", "name"):
-        return "union by name", "DuckDB UNION BY NAME: Redshift matches columns by position"
-    return None
-
-
-def _adjacent_symbols(pair: str, reason: str) -> SyntaxRule:
-    """Two one-character symbols written together (the lexer splits `//` and `**`)."""
-
-    def rule(tokens: list[_Token], at: int) -> tuple[str, str] | None:
-        if at + 1 >= len(tokens):
-            return None
-        first, second = tokens[at], tokens[at + 1]
-        if (
-            first.text + second.text == pair
-            and first.line == second.line
-            and second.column == first.column + 1
-        ):
-            return pair, reason
-        return None
-
-    return rule
-
-
-def _arrow(tokens: list[_Token], at: int) -> tuple[str, str] | None:
-    if tokens[at].text in ("->", "->>"):
-        return (
-            tokens[at].text,
-            "DuckDB lambda or JSON arrow: Redshift has neither; use "
-            "json_extract_path_text(...) or plain SQL",
-        )
-    return None
-
-
-def _brace(tokens: list[_Token], at: int) -> tuple[str, str] | None:
-    if tokens[at].text == "{":
-        return "{", "DuckDB struct or map literal: Redshift has no STRUCT or MAP type"
-    return None
-
-
-# Keywords after which an expression starts, so a `[` there cannot be a subscript.
-_EXPRESSION_STARTERS = {
-    "select", "where", "and", "or", "not", "when", "then", "else", "in", "by", "on",
-    "having", "is", "like", "between", "values", "distinct", "all", "any", "case",
-}  # fmt: skip
-
-
-def _list_literal(tokens: list[_Token], at: int) -> tuple[str, str] | None:
-    # After an expression `[` is subscripting (SUPER navigation on Redshift too); anywhere
-    # else it opens a DuckDB list literal.
-    if tokens[at].text != "[":
-        return None
-    previous = tokens[at - 1] if at else None
-    follows_expression = previous is not None and (
-        (previous.kind == "word" and previous.text not in _EXPRESSION_STARTERS)
-        or previous.text in (")", "]")
-        or previous.text.startswith('"')
-    )
-    if follows_expression:
-        return None
-    return "[", "DuckDB list literal: Redshift has no LIST type; use separate rows or columns"
-
-
-SYNTAX_RULES: tuple[SyntaxRule, ...] = (
-    _filter_clause,
-    _sequence(
-        ("group", "by", "all"),
+DENIED_SYNTAX: tuple[Construct, ...] = (
+    Construct(
+        "filter (where",
+        exp.Filter,
+        "FILTER clause on an aggregate: Redshift has none; use "
+        "count(case when <condition> then 1 end) or sum(case when ... end)",
+    ),
+    Construct(
+        "group by all",
+        exp.Group,
         "DuckDB GROUP BY ALL: Redshift needs the grouping columns listed",
+        lambda node, _sql: bool(node.args.get("all")),
     ),
-    _sequence(("order", "by", "all"), "DuckDB ORDER BY ALL: list the ordering columns"),
-    _sequence(
-        ("distinct", "on"),
+    Construct(
+        "order by all",
+        exp.Order,
+        "DuckDB ORDER BY ALL: list the ordering columns",
+        lambda node, _sql: any(
+            isinstance(key.this, exp.Var) and key.this.name.lower() == "all"
+            for key in node.expressions
+        ),
+    ),
+    Construct(
+        "distinct on",
+        exp.Distinct,
         "DISTINCT ON: Redshift has none; use row_number() over (partition by ...) = 1",
+        lambda node, _sql: node.args.get("on") is not None,
     ),
-    _sequence(("asof", "join"), "DuckDB ASOF JOIN: join on a range and keep the latest row"),
-    _sequence(("positional", "join"), "DuckDB POSITIONAL JOIN: join on a row key"),
-    _sequence(("anti", "join"), "DuckDB ANTI JOIN: use left join ... where <key> is null"),
-    _sequence(("semi", "join"), "DuckDB SEMI JOIN: use where exists (...)"),
-    _union_by_name,
-    _sequence(("using", "sample"), "DuckDB USING SAMPLE: Redshift has no sampling clause"),
-    _sequence(("tablesample",), "TABLESAMPLE: Redshift has no sampling clause"),
-    _star_replace,
-    _adjacent_symbols("//", "DuckDB integer division: use floor(x / y) or cast to an integer"),
-    _adjacent_symbols("**", "DuckDB power operator: use power(x, y)"),
-    _arrow,
-    _brace,
-    _list_literal,
+    Construct(
+        "asof join",
+        exp.Join,
+        "DuckDB ASOF JOIN: join on a range and keep the latest row",
+        lambda node, _sql: node.method.lower() == "asof",
+    ),
+    Construct(
+        "positional join",
+        exp.Join,
+        "DuckDB POSITIONAL JOIN: join on a row key",
+        lambda node, _sql: node.method.lower() == "positional",
+    ),
+    Construct(
+        "anti join",
+        exp.Join,
+        "DuckDB ANTI JOIN: use left join ... where <key> is null",
+        lambda node, _sql: node.kind.lower() == "anti",
+    ),
+    Construct(
+        "semi join",
+        exp.Join,
+        "DuckDB SEMI JOIN: use where exists (...)",
+        lambda node, _sql: node.kind.lower() == "semi",
+    ),
+    Construct(
+        "union by name",
+        exp.SetOperation,
+        "DuckDB UNION BY NAME: Redshift matches columns by position",
+        lambda node, _sql: bool(node.args.get("by_name")),
+    ),
+    Construct(
+        "using sample",
+        exp.TableSample,
+        "DuckDB USING SAMPLE: Redshift has no sampling clause",
+        lambda node, _sql: not isinstance(node.parent, exp.Table),
+    ),
+    Construct(
+        "tablesample",
+        exp.TableSample,
+        "TABLESAMPLE: Redshift has no sampling clause",
+        lambda node, _sql: isinstance(node.parent, exp.Table),
+    ),
+    Construct(
+        "* replace (",
+        exp.Star,
+        "DuckDB star modifier: Redshift has none; list the columns",
+        lambda node, _sql: bool(node.args.get("replace")),
+    ),
+    Construct(
+        "//",
+        exp.IntDiv,
+        "DuckDB integer division: use floor(x / y) or cast to an integer",
+        _not_a_call,
+    ),
+    Construct("**", exp.Pow, "DuckDB power operator: use power(x, y)", _written_as("**")),
+    Construct("->", exp.Lambda, "DuckDB lambda: Redshift has none; use plain SQL"),
+    Construct(
+        "->",
+        exp.JSONExtract,
+        "DuckDB JSON arrow: Redshift has none; use json_extract_path_text(...)",
+        _not_a_call,
+    ),
+    Construct(
+        "->>",
+        exp.JSONExtractScalar,
+        "DuckDB JSON arrow: Redshift has none; use json_extract_path_text(...)",
+        _not_a_call,
+    ),
+    Construct(
+        "{",
+        exp.Struct,
+        "DuckDB struct or map literal: Redshift has no STRUCT or MAP type",
+        _not_a_call,
+    ),
+    Construct(
+        "[",
+        exp.Array,
+        "DuckDB list literal: Redshift has no LIST type; use separate rows or columns",
+        _not_a_call,
+    ),
 )
 
 
-def _tokens(sql: str) -> list[_Token]:
-    """Lexed tokens without whitespace and comments; string literals stay single tokens."""
-    raw, _errors = _lexer().lex(sql)
-    tokens = []
-    for segment in raw:
-        if segment.is_whitespace or segment.is_comment or segment.is_meta:
+# --- sqlglot's DuckDB, told to remember where things are ----------------------------------
+
+# The meta key under which each function call keeps the name it was called by: sqlglot
+# turns ifnull() into the node coalesce() makes, and string_agg() into listagg()'s.
+NAME = "called_as"
+# The meta key of the source text a node was parsed from (types: as written, since sqlglot
+# reads `double` and `double precision`, or `varchar(70000)` and `text`, as one type).
+TEXT = "written_as"
+
+
+def _called(name: str, parse: Callable[..., Any]) -> Callable[..., Any]:
+    """A function parser of sqlglot's that also records the name and line of the call."""
+
+    def parse_call(parser: Any) -> Any:
+        opening = parser._prev  # the call's `(` (or its name, for a call without one)
+        node = parse(parser)
+        if isinstance(node, exp.Expr):
+            node.meta.setdefault(NAME, name.lower())
+            node.meta.setdefault("line", opening.line)
+        return node
+
+    return parse_call
+
+
+def _located(parse: Callable[..., Any]) -> Callable[..., Any]:
+    """A parser method of sqlglot's whose node also records its first line and text."""
+
+    @wraps(parse)
+    def parse_located(parser: Any, *args: Any, **kwargs: Any) -> Any:
+        first = parser._curr
+        node = parse(parser, *args, **kwargs)
+        if isinstance(node, exp.Expr) and first is not None and parser._prev is not None:
+            node.meta.setdefault("line", first.line)
+            node.meta.setdefault(TEXT, parser.sql[first.start : parser._prev.end + 1])
+        return node
+
+    return parse_located
+
+
+class _DuckDB(DuckDB):
+    ORIGINAL_NAME_META_KEY = NAME
+
+    class Parser(DuckDB.Parser):
+        FUNCTION_PARSERS: ClassVar = {
+            name: _called(name, parse) for name, parse in DuckDB.Parser.FUNCTION_PARSERS.items()
+        }
+        NO_PAREN_FUNCTION_PARSERS: ClassVar = {
+            name: _called(name, parse)
+            for name, parse in DuckDB.Parser.NO_PAREN_FUNCTION_PARSERS.items()
+        }
+        _parse_types = _located(DuckDB.Parser._parse_types)
+        _parse_group = _located(DuckDB.Parser._parse_group)
+        _parse_order = _located(DuckDB.Parser._parse_order)
+        _parse_set_operations = _located(DuckDB.Parser._parse_set_operations)
+
+
+# sqlglot logs each statement it keeps as raw text (Spectrum DDL): nothing to check there.
+logging.getLogger("sqlglot").setLevel(logging.ERROR)
+
+
+def _span(node: exp.Expr | None) -> tuple[int, int] | None:
+    """The first and last source offsets of a node, from its located descendants."""
+    if node is None:
+        return None
+    offsets = [
+        (part.meta["start"], part.meta["end"]) for part in node.walk() if "start" in part.meta
+    ]
+    if not offsets:
+        return None
+    return min(start for start, _ in offsets), max(end for _, end in offsets)
+
+
+def _line(node: exp.Expr) -> int:
+    """The line a node starts on: its own, or its first located descendant's."""
+    if "line" in node.meta:
+        return node.meta["line"]
+    lines = [part.meta["line"] for part in node.walk() if "line" in part.meta]
+    return min(lines) if lines else 0
+
+
+def _function_name(node: exp.Expr) -> str | None:
+    """The name a function was called by, or None for a node no call made."""
+    if isinstance(node.parent, exp.Dot) and node is node.parent.expression:
+        return None  # schema.function(): a user-defined function, not DuckDB's builtin
+    if isinstance(node, exp.Anonymous):
+        return node.name.lower()
+    name = node.meta.get(NAME)  # set on calls only (xor() makes an operator's node)
+    return str(name).lower() if name else None
+
+
+def _cast_finding(node: exp.Cast) -> Finding | None:
+    to = node.args.get("to")
+    if to is None:
+        return None
+    data_type = " ".join(str(to.meta.get(TEXT) or to.sql(dialect="duckdb")).lower().split())
+    problem = redshift_type_problem(data_type)
+    if problem is None:
+        return None
+    spelling = "as" if node.meta.get(NAME) else "::"
+    return Finding(to.meta.get("line") or _line(node), f"{spelling} {data_type}", problem)
+
+
+def _statement_trees(sql: str) -> list[tuple[exp.Expr, str]]:
+    """The statements of `sql` as sqlglot's DuckDB reads them, each with the text its
+    offsets refer to; a statement it cannot read is left to sqlfluff's Redshift parse
+    (`parse_problems`)."""
+    try:
+        return [(tree, sql) for tree in sqlglot.parse(sql, read=_DuckDB) if tree is not None]
+    except ParseError:
+        pass
+    trees = []
+    for line_offset, statement in _statements(sql):
+        try:
+            parsed = sqlglot.parse(statement, read=_DuckDB)
+        except ParseError:
             continue
-        if not segment.raw or segment.type in ("newline", "end_of_file"):
-            continue
-        text = segment.raw.lower()
-        if segment.type == "word":
-            kind = "word"
-        elif segment.type == "literal" or text[:1] in ("'", '"'):
-            kind = "literal"
-        else:
-            kind = "symbol"
-        position = segment.pos_marker
-        tokens.append(_Token(text, kind, position.working_line_no, position.working_line_pos))
-    return tokens
+        for tree in parsed:
+            if tree is None:
+                continue
+            for part in tree.walk():
+                if "line" in part.meta:
+                    part.meta["line"] += line_offset
+            trees.append((tree, statement))
+    return trees
 
 
 def duckdb_only(sql: str) -> list[Finding]:
-    """Every DuckDB-only function call, type and piece of syntax in `sql`, in order."""
-    tokens = _tokens(sql)
-    findings: list[Finding] = []
-    for at, token in enumerate(tokens):
-        following = tokens[at + 1] if at + 1 < len(tokens) else None
-        preceding = tokens[at - 1] if at else None
-        is_call = (
-            token.kind == "word"
-            and following is not None
-            and following.text == "("
-            and (preceding is None or preceding.text != ".")
-        )
-        if is_call and token.text in DENIED_FUNCTIONS:
-            findings.append(Finding(token.line, f"{token.text}(", DENIED_FUNCTIONS[token.text]))
-        for rule in SYNTAX_RULES:
-            hit = rule(tokens, at)
-            if hit is not None:
-                findings.append(Finding(token.line, *hit))
-    findings.extend(_cast_type_findings(tokens))
-    return findings
-
-
-def _cast_type_findings(tokens: list[_Token]) -> Iterator[Finding]:
-    """The target type of every `x::type` and `cast(x as type)` checked against Redshift's."""
-    cast_depths: list[int] = []  # paren depth inside each open cast(
-    depth = 0
-    for at, token in enumerate(tokens):
-        if token.text == "(":
-            depth += 1
-            if at and tokens[at - 1].text in ("cast", "try_cast", "convert"):
-                cast_depths.append(depth)
-            continue
-        if token.text == ")":
-            if cast_depths and cast_depths[-1] == depth:
-                cast_depths.pop()
-            depth -= 1
-            continue
-        in_cast_as = token.text == "as" and cast_depths and cast_depths[-1] == depth
-        if token.text == "::" or in_cast_as:
-            data_type = _read_type(tokens, at + 1)
-            problem = redshift_type_problem(data_type) if data_type else None
-            if problem:
-                yield Finding(token.line, f"{token.text} {data_type}", problem)
-
-
-def _read_type(tokens: list[_Token], start: int) -> str:
-    """The type written from tokens[start]: its name, then an optional (n[, m])."""
-    if start >= len(tokens) or tokens[start].kind != "word":
-        return ""
-    words = [tokens[start].text]
-    at = start + 1
-    # Multi-word names (double precision, timestamp with time zone...) grow while they
-    # still begin a known type; anything else (an alias after `as`) ends the type.
-    while at < len(tokens) and tokens[at].kind == "word":
-        longer = " ".join([*words, tokens[at].text])
-        if not any(known.startswith(longer) for known in _REDSHIFT_TYPES):
-            break
-        words.append(tokens[at].text)
-        at += 1
-    text = " ".join(words)
-    if at < len(tokens) and tokens[at].text == "(":
-        close = at
-        while close < len(tokens) and tokens[close].text != ")":
-            close += 1
-        text += "(" + "".join(t.text for t in tokens[at + 1 : close]) + ")"
-    return text
+    """Every DuckDB-only function call, type and piece of syntax in `sql`, by line."""
+    findings = []
+    for tree, text in _statement_trees(sql):
+        for node in tree.walk():
+            name = _function_name(node)
+            if name in DENIED_FUNCTIONS:
+                findings.append(Finding(_line(node), f"{name}(", DENIED_FUNCTIONS[name]))
+            if isinstance(node, exp.Cast) and (finding := _cast_finding(node)):
+                findings.append(finding)
+            findings.extend(
+                Finding(_line(node), construct.name, construct.advice)
+                for construct in DENIED_SYNTAX
+                if isinstance(node, construct.node) and construct.applies(node, text)
+            )
+    return sorted(findings, key=lambda finding: finding.line)
 
 
 # Redshift's data types and their aliases (Database Developer Guide, "Data types").

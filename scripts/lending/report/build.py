@@ -11,15 +11,17 @@ offline, and looks the same everywhere.
 from __future__ import annotations
 
 import argparse
-import html
 import io
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 import duckdb
 import matplotlib.pyplot as plt
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup, escape
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
@@ -411,88 +413,41 @@ def rejections_by_reason(con: duckdb.DuckDBPyConnection) -> Chart:
 # --- the page --------------------------------------------------------------------------------
 
 
-def inline_markup(text: str) -> str:
+def code_spans(text: str) -> Markup:
     """Escaped text with `backticked` names set as code, as in the docs site."""
-    parts = html.escape(text).split("`")
-    return "".join(f"<code>{part}</code>" if i % 2 else part for i, part in enumerate(parts))
+    parts = str(escape(text)).split("`")
+    return Markup("".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts)))
 
 
-def format_cell(value: object) -> str:
+def cell(value: object) -> str | Markup:
+    """A table cell: numbers with thousands separators, a dash for a missing value."""
     if value is None:
-        return "&ndash;"
+        return Markup("&ndash;")
     if isinstance(value, float):
         return f"{value:,.4f}" if abs(value) < 10 else f"{value:,.2f}"
     if isinstance(value, int):
         return f"{value:,}"
-    return html.escape(str(value))
+    return str(value)
 
 
-def render_table(columns: Sequence[str], rows: Sequence[tuple[object, ...]]) -> str:
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
-    body = "\n".join(
-        "<tr>" + "".join(f"<td>{format_cell(v)}</td>" for v in row) + "</tr>" for row in rows
+@cache
+def templates() -> Environment:
+    environment = Environment(
+        loader=PackageLoader("lending.report", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
     )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>\n{body}\n</tbody></table>"
-
-
-def render_chart(chart: Chart) -> str:
-    if chart.svg:
-        picture = f'<div class="picture" role="img" aria-label="{html.escape(chart.title)}">'
-        picture += f"{chart.svg}</div>"
-    else:
-        picture = f'<p class="note">{inline_markup(chart.note)}</p>'
-    data = ""
-    if chart.rows:
-        data = (
-            f"<details><summary>The {len(chart.rows):,} rows plotted</summary>"
-            f"{render_table(chart.columns, chart.rows)}</details>"
-        )
-    return (
-        f'<figure class="chart" id="{chart.chart_id}" data-points="{chart.points}">\n'
-        f"<h2>{html.escape(chart.title)}</h2>\n{picture}\n"
-        f"<figcaption>{inline_markup(chart.caption)}</figcaption>\n{data}\n</figure>"
-    )
-
-
-STYLE = """
-body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 1200px;
-       color: #222; padding: 0 1rem; }
-h1 { margin-bottom: 0.2rem; }
-.lede { color: #555; margin-top: 0; }
-figure.chart { margin: 2.5rem 0; border-top: 1px solid #ddd; padding-top: 1rem; }
-figure.chart svg { max-width: 100%; height: auto; }
-figcaption { color: #444; margin: 0.5rem 0; max-width: 60rem; }
-.note { background: #fff6e0; border-left: 4px solid #e0a030; padding: 1rem; }
-details summary { cursor: pointer; color: #1f5f8b; }
-table { border-collapse: collapse; font-size: 0.85rem; margin-top: 0.5rem; }
-th, td { border-bottom: 1px solid #eee; padding: 0.2rem 0.6rem; text-align: right; }
-th:first-child, td:first-child { text-align: left; }
-"""
+    environment.filters.update(code_spans=code_spans, cell=cell)
+    return environment
 
 
 def render_page(charts: Sequence[Chart], period: str) -> str:
-    contents = "".join(
-        f'<li><a href="#{c.chart_id}">{html.escape(c.title)}</a></li>' for c in charts
+    return (
+        templates()
+        .get_template("report.html.j2")
+        .render(charts=charts, period=period, data_quality_mart=DATA_QUALITY_MART)
     )
-    body = "\n".join(render_chart(c) for c in charts)
-    return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>Lending report</title>
-<style>{STYLE}</style>
-</head>
-<body>
-<h1>Lending report</h1>
-<p class="lede">The bank's lending in ten Latin American countries, {html.escape(period)}, from
-the research platform's marts (<code>fct_country_monthly</code>,
-<code>fct_sector_monthly</code>, <code>{DATA_QUALITY_MART}</code>). Amounts are in US
-dollars; definitions are those of the docs site.</p>
-<ul>{contents}</ul>
-{body}
-</body>
-</html>
-"""
 
 
 def build_report(database: Path) -> tuple[str, list[Chart]]:

@@ -1,212 +1,222 @@
-"""The metadata gate: passes on the real project, fails on each kind of gap, by name."""
+"""The metadata gate (dbt-bouncer with dbt-bouncer.yml and our checks in
+scripts/lending/checks/dbt_bouncer/): the real project passes, and each kind of gap, made in
+a copy of the real project's artifacts, fails it by check and by name."""
 
 from __future__ import annotations
 
 import copy
 import json
+import os
 import subprocess
+import sys
 from pathlib import Path
 
-import duckdb
 import pytest
 
-from conftest import PROJECT_ROOT, command
-from lending.checks.metadata import check
+from conftest import PROJECT_ROOT, AnalystBuild, run_dbt
 
-GATE = command("lending-metadata")
-DBT = command("dbt")
-
-
-def model(name: str, path: str, *, contract: bool = False, **columns: str) -> dict:
-    return {
-        "unique_id": f"model.demo.{name}",
-        "resource_type": "model",
-        "package_name": "demo",
-        "name": name,
-        "alias": name,
-        "schema": "main",
-        "fqn": ["demo", *path.split("/"), name],
-        "original_file_path": f"models/{path}/{name}.sql",
-        "patch_path": f"demo://models/{path}/_models.yml",
-        "description": f"One row per {name}.",
-        "config": {"contract": {"enforced": contract}, "materialized": "table"},
-        "columns": {
-            column: {"name": column, "description": text, "constraints": []}
-            for column, text in columns.items()
-        },
-    }
+# dbt-bouncer's own virtual environment, inside the project's (make install-dev).
+BOUNCER = Path(sys.prefix) / "bouncer" / "bin" / "dbt-bouncer"
+CONFIG = PROJECT_ROOT / "dbt-bouncer.yml"
+PROJECT = "lending_research"
 
 
-def data_test(name: str, attached: str, column: str | None = None) -> dict:
-    return {
-        "unique_id": f"test.demo.{name}_{attached}_{column}",
-        "resource_type": "test",
-        "package_name": "demo",
-        "name": name,
-        "attached_node": f"model.demo.{attached}",
-        "column_name": column,
-        "test_metadata": {"name": name},
-    }
-
-
-def good_manifest() -> dict:
-    stg = model("stg_loans", "staging/bank", loan_id="The loan.", amount="Amount.")
-    fct = model("fct_loans", "marts/lending", contract=True, loan_id="The loan.")
-    fct["columns"]["loan_id"]["constraints"] = [{"type": "not_null"}]
-    grid = model("int_grid", "intermediate/finance", country="Country.", month="Month.")
-    nodes = [
-        stg,
-        fct,
-        grid,
-        data_test("unique", "stg_loans", "loan_id"),
-        data_test("not_null", "stg_loans", "loan_id"),
-        data_test("unique", "fct_loans", "loan_id"),
-        data_test("unique_combination_of_columns", "int_grid"),
-    ]
-    return {
-        "metadata": {"project_name": "demo"},
-        "nodes": {node["unique_id"]: node for node in nodes},
-        "sources": {},
-    }
-
-
-def messages(manifest: dict) -> list[str]:
-    return [str(problem) for problem in check(manifest)]
-
-
-def test_a_documented_tested_project_passes() -> None:
-    assert messages(good_manifest()) == []
-
-
-def test_a_model_without_description_is_named() -> None:
-    manifest = good_manifest()
-    manifest["nodes"]["model.demo.stg_loans"]["description"] = "  "
-    assert messages(manifest) == [
-        "models/staging/bank/_models.yml: model stg_loans: has no description"
-    ]
-
-
-def test_an_undescribed_column_is_named() -> None:
-    manifest = good_manifest()
-    manifest["nodes"]["model.demo.int_grid"]["columns"]["month"]["description"] = ""
-    assert messages(manifest) == [
-        "models/intermediate/finance/_models.yml: model int_grid, column month: has no description"
-    ]
-
-
-def test_a_model_with_no_columns_documented_fails() -> None:
-    manifest = good_manifest()
-    manifest["nodes"]["model.demo.int_grid"]["columns"] = {}
-    assert any("int_grid: documents no columns" in m for m in messages(manifest))
-
-
-@pytest.mark.parametrize(
-    "missing",
-    [
-        "test.demo.unique_stg_loans_loan_id",
-        "test.demo.not_null_stg_loans_loan_id",
-    ],
-)
-def test_a_key_needs_both_unique_and_not_null(missing: str) -> None:
-    manifest = good_manifest()
-    del manifest["nodes"][missing]
-    (message,) = messages(manifest)
-    assert message.startswith("models/staging/bank/_models.yml: model stg_loans: primary key")
-
-
-def test_unique_and_not_null_must_be_on_the_same_column() -> None:
-    manifest = good_manifest()
-    manifest["nodes"]["test.demo.not_null_stg_loans_loan_id"]["column_name"] = "amount"
-    assert any("stg_loans: primary key not tested" in m for m in messages(manifest))
-
-
-def test_a_not_null_constraint_counts_only_when_the_contract_is_enforced() -> None:
-    manifest = good_manifest()
-    fct = manifest["nodes"]["model.demo.fct_loans"]
-    fct["fqn"] = ["demo", "intermediate", "fct_loans"]  # not a mart, so no contract rule
-    fct["config"]["contract"]["enforced"] = False
-    assert any("fct_loans: primary key not tested" in m for m in messages(manifest))
-
-
-def test_a_mart_without_an_enforced_contract_fails() -> None:
-    manifest = good_manifest()
-    manifest["nodes"]["model.demo.fct_loans"]["config"]["contract"]["enforced"] = False
-    found = messages(manifest)
-    assert any("fct_loans: is a mart but does not enforce its contract" in m for m in found)
-
-
-def test_undescribed_sources_and_seeds_fail() -> None:
-    manifest = good_manifest()
-    manifest["sources"]["source.demo.bank.loans"] = {
-        "resource_type": "source",
-        "package_name": "demo",
-        "source_name": "bank",
-        "name": "loans",
-        "original_file_path": "models/staging/bank/_sources.yml",
-        "description": "",
-        "columns": {"loan_id": {"name": "loan_id", "description": ""}},
-    }
-    seed = copy.deepcopy(manifest["nodes"]["model.demo.int_grid"])
-    seed.update(resource_type="seed", unique_id="seed.demo.countries", name="countries")
-    seed["description"] = ""
-    manifest["nodes"][seed["unique_id"]] = seed
-    found = messages(manifest)
-    assert "models/staging/bank/_sources.yml: source bank.loans: has no description" in found
-    assert any("source bank.loans, column loan_id: has no description" in m for m in found)
-    assert any("seed countries: has no description" in m for m in found)
-
-
-def test_columns_in_the_warehouse_must_be_documented(tmp_path: Path) -> None:
-    database = tmp_path / "dev.duckdb"
-    with duckdb.connect(str(database)) as con:
-        con.execute("create table stg_loans (loan_id bigint, amount decimal(18,2), note varchar)")
-        con.execute("create table fct_loans (loan_id bigint)")
-        con.execute("create table int_grid (country varchar, month date)")
-    problems = [str(p) for p in check(good_manifest(), database)]
-    assert problems == [
-        "models/staging/bank/_models.yml: model stg_loans, column note: "
-        "exists in the warehouse but is not documented"
-    ]
-
-
-def test_the_cli_exits_1_on_a_bad_manifest_and_0_on_a_good_one(tmp_path: Path) -> None:
-    bad = good_manifest()
-    bad["nodes"]["model.demo.stg_loans"]["description"] = ""
-    (tmp_path / "bad.json").write_text(json.dumps(bad))
-    (tmp_path / "good.json").write_text(json.dumps(good_manifest()))
-    failed = subprocess.run(
-        [GATE, str(tmp_path / "bad.json")],
+def gate(
+    root: Path, manifest: dict, catalog: dict | None = None
+) -> tuple[int, dict[str, list[str]]]:
+    """dbt-bouncer on these artifacts: the exit status, and failure messages by check."""
+    (root / "target").mkdir(parents=True, exist_ok=True)
+    (root / "target" / "manifest.json").write_text(json.dumps(manifest))
+    only = "manifest_checks"
+    if catalog is not None:
+        (root / "target" / "catalog.json").write_text(json.dumps(catalog))
+        only += ",catalog_checks"
+    results = root / "results.json"
+    result = subprocess.run(
+        [BOUNCER, "run", "--config-file", str(CONFIG), "--only", only,
+         "--output-file", str(results), "--output-format", "json", "--output-only-failures"],
+        cwd=PROJECT_ROOT,
+        # dbt-bouncer reads the artifacts in $DBT_PROJECT_DIR/target.
+        env=dict(os.environ, DBT_PROJECT_DIR=str(root)),
         capture_output=True,
         text=True,
+        timeout=300,
         check=False,
+    )  # fmt: skip
+    assert result.returncode in (0, 1), result.stdout + result.stderr
+    failures: dict[str, list[str]] = {}
+    for failure in json.loads(results.read_text()):
+        name = failure["check_run_id"].split(":")[0]
+        failures.setdefault(name, []).append(failure["failure_message"])
+    return result.returncode, failures
+
+
+@pytest.fixture(scope="module")
+def manifest(tmp_path_factory: pytest.TempPathFactory, dbt_env: dict[str, str]) -> dict:
+    """The real project's manifest, as `dbt parse` (the pre-commit hook) writes it."""
+    target = tmp_path_factory.mktemp("parsed")
+    parsed = run_dbt(
+        "parse", "--target-path", str(target), "--log-path", str(target / "logs"), env=dbt_env
     )
-    assert failed.returncode == 1
-    assert "model stg_loans: has no description" in failed.stderr
-    passed = subprocess.run(
-        [GATE, str(tmp_path / "good.json")],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert passed.returncode == 0, passed.stderr
-    assert "Metadata gate passed: 3 models" in passed.stdout
+    assert parsed.returncode == 0, parsed.stdout[-3000:]
+    return json.loads((target / "manifest.json").read_text())
+
+
+def node(manifest: dict, kind: str, name: str) -> dict:
+    return manifest["nodes"][f"{kind}.{PROJECT}.{name}"]
+
+
+def without_test(manifest: dict, model: str, test: str, column: str | None = None) -> dict:
+    changed = copy.deepcopy(manifest)
+    found = [
+        unique_id
+        for unique_id, test_node in changed["nodes"].items()
+        if test_node["resource_type"] == "test"
+        and test_node.get("attached_node") == f"model.{PROJECT}.{model}"
+        and (test_node.get("test_metadata") or {}).get("name") == test
+        and (column is None or test_node.get("column_name") == column)
+    ]
+    assert found, f"{model} has no {test} test to remove"
+    for unique_id in found:
+        del changed["nodes"][unique_id]
+    return changed
 
 
 @pytest.mark.slow
-def test_the_real_project_passes_the_gate(tmp_path: Path, dbt_env: dict[str, str]) -> None:
-    parsed = subprocess.run(
-        [DBT, "parse", "--target-path", str(tmp_path), "--log-path", str(tmp_path / "logs")],
-        cwd=PROJECT_ROOT,
-        env=dbt_env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert parsed.returncode == 0, parsed.stdout[-3000:]
-    manifest = json.loads((tmp_path / "manifest.json").read_text())
-    assert check(manifest) == []
-    # Not vacuous: the project has models, key tests and contracted marts to look at.
+def test_the_real_project_passes(manifest: dict, tmp_path: Path) -> None:
+    status, failures = gate(tmp_path, manifest)
+    assert (status, failures) == (0, {})
+    # Not vacuous: models, key tests and contracted marts to look at.
     models = [n for n in manifest["nodes"].values() if n["resource_type"] == "model"]
     assert len(models) >= 14
     assert any(n["config"]["contract"]["enforced"] for n in models)
+
+
+@pytest.mark.slow
+def test_an_undescribed_column_fails(manifest: dict, tmp_path: Path) -> None:
+    changed = copy.deepcopy(manifest)
+    node(changed, "model", "fct_country_monthly")["columns"]["success_rate"]["description"] = ""
+    status, failures = gate(tmp_path, changed)
+    assert status == 1
+    assert failures == {
+        "check_model_column_description_populated": [
+            "`fct_country_monthly` has columns that do not have a populated description: "
+            "['success_rate']"
+        ]
+    }
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("kind", "check", "message"),
+    [
+        ("model", "check_model_description_populated", "`stg_bank__transactions` does not"),
+        ("seed", "check_seed_description_populated", "`countries` does not"),
+        ("source", "check_source_description_populated", "`bank.transactions` does not"),
+        ("seed column", "check_seed_column_description_populated", "`countries` has columns"),
+        ("source column", "check_source_column_description_populated", "`bank.transactions`"),
+    ],
+)
+def test_undescribed_models_seeds_sources_and_their_columns_fail(
+    manifest: dict, tmp_path: Path, kind: str, check: str, message: str
+) -> None:
+    changed = copy.deepcopy(manifest)
+    resource = {
+        "model": node(changed, "model", "stg_bank__transactions"),
+        "seed": node(changed, "seed", "countries"),
+        "source": changed["sources"][f"source.{PROJECT}.bank.transactions"],
+    }[kind.split()[0]]
+    if kind.endswith("column"):
+        next(iter(resource["columns"].values()))["description"] = " "
+    else:
+        resource["description"] = ""
+    status, failures = gate(tmp_path, changed)
+    assert status == 1
+    assert list(failures) == [check]
+    assert failures[check][0].startswith(message)
+
+
+@pytest.mark.slow
+def test_a_model_documenting_no_columns_fails(manifest: dict, tmp_path: Path) -> None:
+    changed = copy.deepcopy(manifest)
+    node(changed, "model", "int_transactions_classified")["columns"] = {}
+    _status, failures = gate(tmp_path, changed)
+    assert failures["check_model_documents_columns"] == [
+        "`int_transactions_classified` documents no columns: list them, each with a description."
+    ]
+
+
+@pytest.mark.slow
+def test_an_untested_primary_key_fails(manifest: dict, tmp_path: Path) -> None:
+    changed = without_test(manifest, "fct_transactions", "unique", "transaction_id")
+    status, failures = gate(tmp_path, changed)
+    assert status == 1
+    assert failures == {
+        "check_model_has_unique_test": [
+            "`fct_transactions` does not have a test for uniqueness of a column."
+        ]
+    }
+
+
+@pytest.mark.slow
+def test_a_unique_key_that_may_be_null_fails(manifest: dict, tmp_path: Path) -> None:
+    changed = without_test(manifest, "time_spine_daily", "not_null", "date_day")
+    status, failures = gate(tmp_path, changed)
+    assert status == 1
+    assert list(failures) == ["check_model_primary_key_not_null"]
+    assert failures["check_model_primary_key_not_null"][0].startswith(
+        "`time_spine_daily`: the unique key (date_day) may be null"
+    )
+
+
+@pytest.mark.slow
+def test_an_uncontracted_mart_fails(manifest: dict, tmp_path: Path) -> None:
+    changed = copy.deepcopy(manifest)
+    mart = node(changed, "model", "fct_sector_monthly")
+    mart["contract"]["enforced"] = mart["config"]["contract"]["enforced"] = False
+    status, failures = gate(tmp_path, changed)
+    assert status == 1
+    assert failures == {
+        "check_model_has_contracts_enforced": [
+            "`fct_sector_monthly` does not have contracts enforced."
+        ]
+    }
+
+
+@pytest.mark.slow
+def test_a_not_null_constraint_counts_only_under_an_enforced_contract(
+    manifest: dict, tmp_path: Path
+) -> None:
+    # dim_countries' keys are unique by test and not null by its contract's constraints.
+    changed = copy.deepcopy(manifest)
+    mart = node(changed, "model", "dim_countries")
+    assert "not_null" not in {
+        (test.get("test_metadata") or {}).get("name")
+        for test in changed["nodes"].values()
+        if test.get("attached_node") == mart["unique_id"]
+        and test.get("column_name") == "country_code"
+    }
+    mart["contract"]["enforced"] = mart["config"]["contract"]["enforced"] = False
+    _status, failures = gate(tmp_path, changed)
+    assert failures["check_model_primary_key_not_null"][0].startswith(
+        "`dim_countries`: the unique key"
+    )
+
+
+@pytest.mark.slow
+def test_the_built_project_passes_and_an_undocumented_warehouse_column_fails(
+    analyst_build: AnalystBuild, tmp_path: Path
+) -> None:
+    """The catalog checks, on a built copy's manifest and catalog (`dbt docs generate`)."""
+    built = analyst_build.manifest()
+    catalog = json.loads((analyst_build.target / "catalog.json").read_text())
+    assert gate(tmp_path / "as-built", built, catalog) == (0, {})
+
+    changed = copy.deepcopy(built)
+    del node(changed, "model", "fct_transactions")["columns"]["amount_usd"]
+    status, failures = gate(tmp_path / "changed", changed, catalog)
+    assert status == 1
+    assert failures["check_columns_are_all_documented"] == [
+        "`fct_transactions` has columns that are not included in the models properties "
+        "file: ['amount_usd']"
+    ]

@@ -1,4 +1,5 @@
-"""The Redshift SQL rules on their own: the deny list, the type rules and the parser."""
+"""The Redshift SQL rules on their own: the deny lists (over sqlglot's tree), the type rules
+and the parser."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import pytest
 
 from lending.checks.redshift_sql import (
     DENIED_FUNCTIONS,
+    DENIED_SYNTAX,
     duckdb_only,
     parse_problems,
     redshift_type_problem,
@@ -64,6 +66,7 @@ def test_portable_sql_passes_every_rule() -> None:
         ("select * replace (a + 1 as a) from t", "* replace ("),
         ("select a // 2 as half from t", "//"),
         ("select a ** 2 as square from t", "**"),
+        ("select (a + 1) ** 2 as square from t", "**"),
         ("select [1, 2, 3] as l", "["),
         ("select {'k': 1} as s", "{"),
         ("select list_transform(l, x -> x + 1) as l from t", "->"),
@@ -75,6 +78,69 @@ def test_portable_sql_passes_every_rule() -> None:
 )
 def test_each_duckdb_only_construct_is_named(sql: str, construct: str) -> None:
     assert construct in constructs(sql)
+
+
+@pytest.mark.parametrize("name", sorted(DENIED_FUNCTIONS))
+def test_every_denied_function_is_named_at_its_line(name: str) -> None:
+    # Whatever node sqlglot makes of the call, the finding names it as it was written.
+    for arguments in ("a", "a, b", "a, b, c", "", "a as integer"):
+        sql = f"select\n    1 as one,\n    {name}({arguments}) as x\nfrom t"
+        found = [f for f in duckdb_only(sql) if f.construct == f"{name}("]
+        if found:
+            assert found[0].line == 3
+            assert found[0].reason == DENIED_FUNCTIONS[name]
+            return
+    pytest.fail(f"{name}() is never reported")
+
+
+@pytest.mark.parametrize(
+    "portable",
+    [
+        "select listagg(code, ',') within group (order by code) as codes from t",
+        "select listagg(code, ',') as codes from t",
+        "select coalesce(a, b) as c, nvl(a, b) as d from t",
+        "select percentile_cont(0.5) within group (order by a) as median from t",
+        "select power(a, 2) as square, a ^ 2 as also_square from t",
+        "select length(a) as n, len(a) as m from t",
+        "select cast(a as double precision) as d, a::float8 as e from t",
+        "select cast(a as varchar(65535)) as v, a::numeric(38, 2) as n from t",
+        "select case when a then 1 else 0 end as flag from t",
+        "select row_number() over (partition by a order by b) as r from t order by a",
+        "select a from t union all select a from u",
+        "select * from t left join u on t.a = u.a",
+        "select json_extract_path_text(j, 'k') as v from t",
+    ],
+)
+def test_portable_spellings_of_the_same_node_pass(portable: str) -> None:
+    # sqlglot makes one node of string_agg() and listagg(), ifnull() and coalesce(),
+    # quantile_cont() and percentile_cont(), `**` and `^`, double and double precision.
+    assert duckdb_only(portable) == []
+
+
+def test_clause_constructs_are_named_at_their_own_line() -> None:
+    sql = (
+        "select\n    a,\n    count(*) as n\nfrom t\ngroup by all\norder by all;\n"
+        "select a from t\nunion all by name\nselect a from u"
+    )
+    assert [(f.line, f.construct) for f in duckdb_only(sql)] == [
+        (5, "group by all"),
+        (6, "order by all"),
+        (8, "union by name"),
+    ]
+
+
+def test_every_syntax_rule_names_its_construct_and_advice() -> None:
+    assert all(rule.name and rule.advice.strip() for rule in DENIED_SYNTAX)
+
+
+def test_spectrum_ddl_is_left_to_the_redshift_parser() -> None:
+    # sqlglot's DuckDB cannot read Redshift's external-table DDL: no finding, no error.
+    ddl = (
+        'create external schema if not exists "bank_lake" from data catalog '
+        "database 'raw' iam_role 'arn:aws:iam::123456789012:role/spectrum';\n"
+        "select read_parquet('x') as r"
+    )
+    assert [(f.line, f.construct) for f in duckdb_only(ddl)] == [(2, "read_parquet(")]
 
 
 def test_findings_carry_the_line_and_the_advice() -> None:

@@ -1,6 +1,7 @@
 """Data quality end to end: injected defects are quarantined for the right reason,
 nothing is lost, the threshold policy holds, structural faults stop the build with a
-clear message, builds are repeatable and serialised, and no credential is committed."""
+clear message, and builds are repeatable and serialised. (The secret scan is tested in
+tests/python/checks/test_secrets.py.)"""
 
 from __future__ import annotations
 
@@ -393,36 +394,3 @@ def test_defective_datasets_are_reproducible_too(tmp_path: Path) -> None:
     assert files
     for relative in files:
         assert (tmp_path / "a" / relative).read_bytes() == (tmp_path / "b" / relative).read_bytes()
-
-
-def test_no_credentials_are_committed() -> None:
-    result = subprocess.run(
-        [command("lending-check-secrets")],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-
-
-def test_the_secret_check_catches_a_literal_credential(tmp_path: Path) -> None:
-    leaky = tmp_path / "profiles.yml"
-    # Assembled at run time so that this file does not trip the check itself.
-    password_key, access_key = "pass" + "word", "AKIA" + "IOSFODNN7EXAMPLE"
-    leaky.write_text(
-        "prod:\n"
-        f"  {password_key}: Sup3rS3cret!\n"
-        "  host: \"{{ env_var('REDSHIFT_HOST') }}\"\n"
-        f"  aws_key: {access_key}\n"
-        f"  safe_{password_key}: \"{{{{ env_var('DBT_ENV_SECRET_REDSHIFT_PASSWORD') }}}}\"\n"
-    )
-    result = subprocess.run(
-        [command("lending-check-secrets"), str(leaky)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 1
-    assert f"{leaky}:2: literal password value" in result.stderr
-    assert f"{leaky}:4: AWS access key id" in result.stderr
-    assert ":5:" not in result.stderr

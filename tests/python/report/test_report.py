@@ -18,6 +18,7 @@ import pytest
 from playwright.sync_api import BrowserContext
 
 from conftest import ARTIFACTS, ProjectCopy, command
+from lending.report.build import Chart, render_page
 
 REPORT_SCRIPT = command("lending-report")
 CHARTS = ("success-rate", "sector-volume", "per-capita-growth", "rejections")
@@ -177,3 +178,21 @@ def test_report_without_a_warehouse_says_what_to_do(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "make run" in result.stderr
     assert not (tmp_path / "report.html").exists()
+
+
+def test_the_page_template_escapes_text_and_keeps_the_charts_svg() -> None:
+    chart = Chart(
+        chart_id="demo",
+        title="<b>Loans & grants</b>",
+        caption="From `fct_<demo>`, where x < 1.",
+        columns=("Name", "Count", "Rate"),
+        rows=[("<i>Peru</i>", 12345, None)],
+        svg='<svg id="svg-demo"><path d="M0 0"/></svg>',
+    )
+    page = render_page([chart], "May 2024 & June 2024")
+    assert "<h2>&lt;b&gt;Loans &amp; grants&lt;/b&gt;</h2>" in page
+    assert "<figcaption>From <code>fct_&lt;demo&gt;</code>, where x &lt; 1.</figcaption>" in page
+    assert "<tr><td>&lt;i&gt;Peru&lt;/i&gt;</td><td>12,345</td><td>&ndash;</td></tr>" in page
+    assert '<svg id="svg-demo"><path d="M0 0"/></svg>' in page  # drawn by us: not escaped
+    assert "May 2024 &amp; June 2024" in page
+    assert 'data-points="1"' in page and "The 1 rows plotted" in page
