@@ -1,11 +1,7 @@
 -- Every raw economic indicator row is either a value in the country-month pivot or a
 -- rejected row: raw rows = non-empty pivot cells + fct_rejected_economic_indicators.
--- Returns one row when the counts disagree.
-
-{%- set indicator_columns = [
-    'gdp_growth_pct', 'inflation_pct', 'local_per_usd', 'policy_rate_pct',
-    'unemployment_pct', 'trade_balance_usd_mn', 'fdi_inflows_usd_mn', 'public_debt_pct_gdp',
-] %}
+-- The pivot's columns are the catalogue seed's indicators. Returns one row when the
+-- counts disagree.
 
 with
 
@@ -18,9 +14,10 @@ raw_rows as (
 pivot_values as (
 
     select
-        {%- for column in indicator_columns %}
-        count({{ column }}){% if not loop.last %} +{% endif %}
-        {%- endfor %} as value_count
+        {%- for code, column in indicator_columns(ref('indicator_catalogue')) %}
+        count({{ column }}) +
+        {%- endfor %}
+        0 as value_count
     from {{ ref('int_indicators_pivoted_to_country_months') }}
 
 ),

@@ -12,25 +12,15 @@ indicators as (
 
 ),
 
+-- One column per indicator of the catalogue seed, named by its pivot_column.
 pivoted as (
 
     select
         country_code,
-        month_start_date,
-        max(case when indicator_code = 'gdp_growth' then indicator_value end) as gdp_growth_pct,
-        max(case when indicator_code = 'inflation' then indicator_value end) as inflation_pct,
-        max(case when indicator_code = 'exchange_rate' then indicator_value end)
-            as local_per_usd,
-        max(case when indicator_code = 'policy_rate' then indicator_value end)
-            as policy_rate_pct,
-        max(case when indicator_code = 'unemployment' then indicator_value end)
-            as unemployment_pct,
-        max(case when indicator_code = 'trade_balance' then indicator_value end)
-            as trade_balance_usd_mn,
-        max(case when indicator_code = 'fdi_inflows' then indicator_value end)
-            as fdi_inflows_usd_mn,
-        max(case when indicator_code = 'public_debt' then indicator_value end)
-            as public_debt_pct_gdp
+        {%- for code, column in indicator_columns(ref('indicator_catalogue')) %}
+        max(case when indicator_code = '{{ code }}' then indicator_value end) as {{ column }},
+        {%- endfor %}
+        month_start_date
     from indicators
     group by country_code, month_start_date
 

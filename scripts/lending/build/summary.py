@@ -18,26 +18,23 @@ from pathlib import Path
 import duckdb
 
 from lending import settings
+from lending.definitions import success_rate_sql
 
-LAYERS: dict[str, tuple[str, ...]] = {
-    "staging": (
-        "stg_bank__transactions",
-        "stg_bank__economic_indicators",
-        "stg_bank__demographics",
-    ),
-    "marts": (
-        "fct_transactions",
-        "fct_country_monthly",
-        "fct_sector_monthly",
-        "dim_countries",
-        "dim_sectors",
-    ),
-    "rejected": (
-        "fct_rejected_transactions",
-        "fct_rejected_economic_indicators",
-        "fct_rejected_demographics",
-    ),
-}
+
+def layers(manifest: dict) -> dict[str, list[str]]:
+    """The models the summary counts rows of, found by the folder they live in."""
+    models = [node for node in manifest["nodes"].values() if node["resource_type"] == "model"]
+
+    def under(*folders: str) -> list[str]:
+        return sorted(node["name"] for node in models if tuple(node["fqn"][1:3]) == folders)
+
+    return {
+        "staging": under("staging", "bank"),
+        "marts": under("marts", "lending"),
+        "rejected": [name for name in under("marts", "data_quality") if "rejected_" in name],
+    }
+
+
 SHOWN_ROWS = 10
 
 
@@ -88,9 +85,11 @@ def problems(results: list[dict], database: Path) -> list[str]:
     return lines
 
 
-def row_counts(con: duckdb.DuckDBPyConnection, relations: dict[str, str]) -> dict[str, int]:
+def row_counts(
+    con: duckdb.DuckDBPyConnection, layered: dict[str, list[str]], relations: dict[str, str]
+) -> dict[str, int]:
     counts = {}
-    for models in LAYERS.values():
+    for models in layered.values():
         for model in models:
             counts[model] = con.execute(f"select count(*) from {relations[model]}").fetchone()[0]
     return counts
@@ -103,15 +102,15 @@ def raw_rows(raw_data: Path) -> dict[str, int] | None:
         return None
 
 
-def summarize(
-    database: Path, results: list[dict], raw_data: Path, relations: dict[str, str]
-) -> str:
+def summarize(database: Path, results: list[dict], raw_data: Path, manifest: Path) -> str:
     outcomes = node_outcomes(results)
+    layered = layers(json.loads(manifest.read_text()))
+    relations = settings.model_relations(manifest)
     with duckdb.connect(str(database), read_only=True) as con:
-        counts = row_counts(con, relations)
-        completed, settled, pending = con.execute(
-            "select sum(completed_count), sum(settled_count), sum(pending_count) "
-            "from fct_country_monthly"
+        counts = row_counts(con, layered, relations)
+        success_rate, pending = con.execute(
+            f"select {success_rate_sql('sum(completed_count)', 'sum(settled_count)')}, "
+            f"sum(pending_count) from {relations['fct_country_monthly']}"
         ).fetchone()
         countries, months = con.execute(
             "select count(distinct country_code), count(distinct month_start_date) "
@@ -125,8 +124,8 @@ def summarize(
             f"  raw Parquet    {sum(raw.values()):,} rows: "
             + ", ".join(f"{count:,} {name.replace('_', ' ')}" for name, count in raw.items())
         )
-    for layer, relations in LAYERS.items():
-        lines.append(f"  {layer:<13}  " + ", ".join(f"{rel} {counts[rel]:,}" for rel in relations))
+    for layer, models in layered.items():
+        lines.append(f"  {layer:<13}  " + ", ".join(f"{m} {counts[m]:,}" for m in models))
     lines.append(
         f"  grid           {countries} countries x {months} months = "
         f"{counts['fct_country_monthly']:,} rows in fct_country_monthly"
@@ -143,7 +142,7 @@ def summarize(
         f"warned, {failed} failed; {unit_note}"
     )
     lines.append(
-        f"  success rate   {completed / settled:.2%} overall: completed / settled "
+        f"  success rate   {success_rate:.2%} overall: completed / settled "
         f"({pending:,} pending transactions are not settled yet)"
     )
     lines += [
@@ -173,8 +172,7 @@ def report(database: Path, run_results: Path, raw_data: Path, build_failed: bool
             "main_audit.fct_data_quality_monthly)."
         )
         return "\n".join(lines)
-    relations = settings.model_relations(run_results.with_name("manifest.json"))
-    text = summarize(database, results, raw_data, relations)
+    text = summarize(database, results, raw_data, run_results.with_name("manifest.json"))
     if found:
         text += "\n\nWorth a look:\n" + "\n".join(found)
     return text

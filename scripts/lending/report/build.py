@@ -26,6 +26,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from lending import settings
+from lending.definitions import success_rate_sql
 
 DEFAULT_OUTPUT = "reports/lending_report.html"
 DATA_QUALITY_MART = "fct_rejection_reasons_monthly"
@@ -99,14 +100,15 @@ def usd_billions(value: float, _position: float | None = None) -> str:
 
 
 def success_rate_by_country(con: duckdb.DuckDBPyConnection) -> Chart:
+    success_rate = success_rate_sql("sum(completed_count)", "sum(settled_count)")
     rows = con.execute(
-        """
+        f"""
         select
             country_name,
             cast(date_trunc('quarter', month_start_date) as date) as quarter_start_date,
             sum(completed_count) as completed_count,
             sum(settled_count) as settled_count,
-            sum(completed_count) / nullif(sum(settled_count), 0) as success_rate
+            {success_rate} as success_rate
         from fct_country_monthly
         group by all
         order by country_name, quarter_start_date
@@ -114,10 +116,8 @@ def success_rate_by_country(con: duckdb.DuckDBPyConnection) -> Chart:
     ).fetchall()
     overall = dict(
         con.execute(
-            """
-            select
-                cast(date_trunc('quarter', month_start_date) as date),
-                sum(completed_count) / nullif(sum(settled_count), 0)
+            f"""
+            select cast(date_trunc('quarter', month_start_date) as date), {success_rate}
             from fct_country_monthly
             group by all
             """
