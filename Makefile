@@ -42,7 +42,7 @@ NEEDS_WAREHOUSE = @test -f $(DBT_DUCKDB_PATH) || { \
 	echo "make $@: $(DBT_DUCKDB_PATH) not found; run 'make run' first" >&2; exit 1; }
 
 .PHONY: help run test install install-dev install-browser generate build summary lint pytest \
-	redshift-check metadata docs docs-serve metrics report bench clean
+	redshift-check metadata docs docs-serve metrics report screenshots bench clean
 
 help: ## Show the available targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -120,6 +120,9 @@ metrics: $(RUNTIME_STAMP) ## Example metric query: success rate by country and y
 report: $(RUNTIME_STAMP) ## Write the charts report to reports/lending_report.html
 	$(NEEDS_WAREHOUSE)
 	$(BIN)/lending-report --output reports/lending_report.html
+
+screenshots: $(DEV_STAMP) install-browser docs report ## Retake the README's screenshots (docs/images) from the current build
+	$(BIN)/lending-screenshots
 
 bench: $(DEV_STAMP) ## Benchmark against the floor and pandas/SQLite (BENCH_SIZES=50K,1M,10M)
 	$(BIN)/lending-bench --sizes $(BENCH_SIZES) --rounds $(BENCH_ROUNDS)

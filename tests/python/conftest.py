@@ -13,9 +13,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from playwright.sync_api import BrowserContext, sync_playwright
+from playwright.sync_api import BrowserContext
 
 from lending.generator.dataset import Options, generate
+from lending.screenshots import chromium
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -202,18 +203,6 @@ def small_build(tmp_path_factory: pytest.TempPathFactory, dbt_env: dict[str, str
 
 # --- The analysts' tools: a built copy of the project ------------------------------------
 
-CHROMIUM = Path("/usr/bin/chromium")
-# Chromium as the issue prescribes it: headless, no GPU, nothing fetched in the background.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS_DIR", PROJECT_ROOT / "test-artifacts"))
 # What a copy of the project leaves behind: environments, caches, outputs of other runs.
 NOT_PROJECT = shutil.ignore_patterns(
@@ -313,21 +302,8 @@ def analyst_build(tmp_path_factory: pytest.TempPathFactory, dbt_env: dict[str, s
 @pytest.fixture(scope="session")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserContext]:
     """Debian's Chromium, driven by Playwright, with a fresh profile for this session."""
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} not found: run `make install-browser` (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            tmp_path_factory.mktemp("chromium-profile"),
-            executable_path=CHROMIUM,
-            headless=True,
-            args=CHROMIUM_ARGS,
-            viewport={"width": 1600, "height": 900},
-            device_scale_factor=1.5,
-        )
-        # A ceiling for a busy machine, not a performance bound: waits end when the page is ready.
-        context.set_default_timeout(180_000)
+    with chromium(tmp_path_factory.mktemp("chromium-profile")) as context:
         yield context
-        context.close()
 
 
 def copy_project(destination: Path) -> Path:

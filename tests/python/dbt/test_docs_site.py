@@ -15,6 +15,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Page
 
 from conftest import ARTIFACTS, ProjectCopy
+from lending import screenshots
 
 PROJECT = "lending_research"
 MARTS_FOLDER = "models/marts/"
@@ -50,16 +51,7 @@ def site(analyst_build: ProjectCopy, browser: BrowserContext) -> Iterator[Page]:
 
 
 def open_model(page: Page, name: str, column_count: int) -> None:
-    """Navigate the single-page app to a model and wait until its columns are drawn."""
-    page.goto(page.url.split("#")[0] + f"#!/model/model.{PROJECT}.{name}")
-    page.wait_for_function(
-        """([name, count]) => {
-            const title = document.querySelector('h1');
-            return title && title.innerText.split(/\\s+/)[0] === name
-                && document.querySelectorAll('tr.column-row').length === count;
-        }""",
-        arg=[name, column_count],
-    )
+    screenshots.open_model(page, PROJECT, name, column_count)
 
 
 # --- metadata: what the site is generated from ---------------------------------------------
@@ -238,34 +230,7 @@ def test_every_mart_renders_its_columns_and_their_descriptions(site: Page, manif
 def test_lineage_graph_of_fct_country_monthly_renders(site: Page, manifest: dict) -> None:
     node = manifest["nodes"][f"model.{PROJECT}.{LINEAGE_MART}"]
     open_model(site, LINEAGE_MART, len(node["columns"]))
-    site.locator("[ng-click='onLauncherClick()']").first.click()
-    site.locator("[ng-click='showExpanded()']").first.click()
-    # Cytoscape keeps its instance on the container: read the graph it drew.
-    graph = site.wait_for_function(
-        """(name) => {
-            const container = document.getElementById('cy');
-            const cy = container && container._cyreg && container._cyreg.cy;
-            if (!cy || container.offsetWidth < 1000) return null;
-            const labels = cy.nodes(':visible').map(n => n.data('label'));
-            if (!labels.includes(name)) return null;
-            const canvases = Array.from(container.querySelectorAll('canvas'));
-            const inked = canvases.reduce((total, canvas) => {
-                const pixels = canvas.getContext('2d')
-                    .getImageData(0, 0, canvas.width, canvas.height).data;
-                let count = 0;
-                for (let i = 3; i < pixels.length; i += 4) if (pixels[i] > 0) count++;
-                return total + count;
-            }, 0);
-            if (inked === 0) return null;
-            return {
-                labels: labels,
-                edges: cy.edges(':visible').length,
-                inked: inked,
-                selector: document.querySelector('input.field-input').value,
-            };
-        }""",
-        arg=LINEAGE_MART,
-    ).json_value()
+    graph = screenshots.show_lineage(site, LINEAGE_MART)
     parents = {manifest["nodes"][uid]["name"] for uid in node["depends_on"]["nodes"]}
     exposures = {
         e["label"]
@@ -280,9 +245,6 @@ def test_lineage_graph_of_fct_country_monthly_renders(site: Page, manifest: dict
     assert "bank.transactions" in graph["labels"], "lineage should reach back to the sources"
     assert graph["edges"] >= len(parents) + len(exposures)
 
-    # Out of the way of the button's tooltip, and past the graph's fit-to-screen animation.
-    site.mouse.move(800, 120)
-    site.evaluate("() => new Promise(done => setTimeout(done, 1000))")
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     site.screenshot(path=SCREENSHOT)
     assert SCREENSHOT.stat().st_size > 50_000, "the screenshot is (nearly) blank"
