@@ -32,11 +32,12 @@
 
 {#
     The partitions whose version in `upstream` (where `upstream_filter` holds) differs from
-    the version this model stored.
+    the version this model stored. With `code_version`, rows this model stored with other
+    code (its `code_version` column) count as not stored: a changed model rebuilds all.
 #}
 {% macro partitions_to_rebuild(
     upstream, version_column, upstream_month_column=none, upstream_filter='1 = 1',
-    month_column=none
+    month_column=none, code_version=none
 ) %}
     {%- if not (execute and is_incremental()) -%}
         {{ return([]) }}
@@ -60,7 +61,12 @@
             select
                 {{ year }} as partition_year,
                 {{ month }} as partition_month,
+                {%- if code_version is none %}
                 max({{ version_column }}) as version
+                {%- else %}
+                max(case when code_version = '{{ code_version }}' then {{ version_column }} end)
+                    as version
+                {%- endif %}
             from {{ this }}
             group by {{ year }}, {{ month }}
         ) as stored
@@ -121,13 +127,14 @@
 
 {#
     For the models fed from int_transactions_validated (`validated`): the months whose
-    valid rows were validated again since this model last aggregated them.
+    valid rows were validated again since this model last aggregated them, or all of them
+    when the model's code changed (it stores a `code_version` column).
 #}
 {% macro revalidated_months(validated) -%}
     {{ return(partitions_to_rebuild(
         validated, 'validated_at',
         upstream_month_column='month_start_date', upstream_filter='is_valid',
-        month_column='month_start_date'
+        month_column='month_start_date', code_version=code_checksum([this.identifier])
     )) }}
 {%- endmacro %}
 

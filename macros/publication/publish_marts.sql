@@ -43,12 +43,25 @@
         {{ return('') }}
     {%- endif -%}
 
+    {%- set published_log = publication_log() -%}
+    {%- set published_code = {} -%}
+    {%- for row in run_query('select mart, code_version from ' ~ published_log).rows -%}
+        {%- do published_code.update({row[0]: row[1]}) -%}
+    {%- endfor -%}
     {%- set statements = [] -%}
     {%- set published = [] -%}
     {%- for node in marts -%}
-        {%- set node_statements = publication_statements(node) -%}
+        {%- set code_version = code_checksum([node.name]) -%}
+        {%- set node_statements = publication_statements(
+            node, same_code=published_code.get(node.name) == code_version
+        ) -%}
         {%- if node_statements -%}
             {%- do statements.extend(node_statements) -%}
+            {%- do statements.append(
+                "delete from " ~ published_log ~ " where mart = '" ~ node.name ~ "'") -%}
+            {%- do statements.append("insert into " ~ published_log ~ " (mart, code_version, published_at)"
+                ~ " values ('" ~ node.name ~ "', '" ~ code_version ~ "', "
+                ~ "cast('" ~ run_started_at.strftime('%Y-%m-%d %H:%M:%S') ~ "' as timestamp))") -%}
             {%- do published.append(node.name) -%}
         {%- endif -%}
     {%- endfor -%}
@@ -86,7 +99,22 @@
 {%- endmacro %}
 
 
-{% macro publication_statements(node) -%}
+{#
+    The publication log, in the audit schema: which code each mart was last published
+    with, and when. A mart published month by month is copied whole when its code changed.
+#}
+{% macro publication_log() -%}
+    {%- set relation = api.Relation.create(
+        database=target.database, schema=target.schema ~ '_audit', identifier='publication_log'
+    ) -%}
+    {%- do adapter.create_schema(relation) -%}
+    {%- do run_query('create table if not exists ' ~ relation
+        ~ ' (mart varchar(64), code_version varchar(32), published_at timestamp)') -%}
+    {{ return(relation) }}
+{%- endmacro %}
+
+
+{% macro publication_statements(node, same_code=false) -%}
     {%- set public = published_relation(node) -%}
     {%- set audit = audit_relation(public) -%}
     {%- set existing = adapter.get_relation(
@@ -95,7 +123,7 @@
     {%- set columns = node.columns.values() | map(attribute='name') | list -%}
     {%- set partition_by = node.config.meta.get('publish_partition_by') -%}
 
-    {%- if partition_by and existing is not none
+    {%- if partition_by and same_code and existing is not none
         and _column_names(existing) == _column_names(audit) -%}
         {%- set changed = _changed_partitions(
             audit, public, partition_by, node.config.meta['publish_version_column']

@@ -22,7 +22,8 @@ aggregated as (
         country_code,
         month_start_date,
         {{ transaction_outcome_metrics() }},
-        max(validated_at) as validated_at
+        max(validated_at) as validated_at,
+        '{{ code_checksum([this.identifier]) }}' as code_version
     from transactions
     group by country_code, month_start_date
 

@@ -216,6 +216,39 @@ def correct_the_currency(chain: Chain) -> str:
     return ALL_PARTITIONS
 
 
+def change_the_code(chain: Chain) -> str:
+    """Code and rules change, no data: a stricter ceiling on one amount (a var of the
+    rules), sector names shown in capitals in fct_transactions (published month by month),
+    and a reworded aggregate. Every partition and month is rebuilt or republished."""
+    project = chain.copy.project
+    replace_in(
+        project / "dbt_project.yml",
+        "max_transaction_amount_usd: 1000000000",
+        "max_transaction_amount_usd: 100000000",
+    )
+    replace_in(
+        project / "models" / "marts" / "lending" / "fct_transactions.sql",
+        "        sectors.sector_name,\n",
+        "        upper(sectors.sector_name) as sector_name,\n",
+    )
+    replace_in(
+        project
+        / "models"
+        / "intermediate"
+        / "finance"
+        / "int_transactions_aggregated_to_sector_months.sql",
+        "{#\n",
+        "{#\n    Reworded.\n",
+    )
+    return ALL_PARTITIONS
+
+
+def replace_in(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1))
+
+
 def edit_csv(path: Path, key: str, value: str, **changes: str) -> None:
     with path.open() as file:
         rows = list(csv.DictReader(file))
@@ -238,6 +271,7 @@ STEPS: dict[str, Callable] = {
     "a withdrawn month": withdraw_a_month,
     "redefined reference data": redefine_reference_data,
     "a corrected currency": correct_the_currency,
+    "changed code and rules": change_the_code,
 }
 
 
