@@ -7,6 +7,7 @@
      before dbt touches the warehouse, so the marts of the last good build stay.
   3. Run `dbt build` with any extra arguments given here.
   4. Print the build summary, or what failed and why.
+  5. Record the run metrics, passed or failed (lending.monitoring.run_metrics).
 
 Exits with dbt's exit code (1 when the structure check fails).
 """
@@ -24,6 +25,7 @@ from pathlib import Path
 from lending import settings
 from lending.build import summary as summarize_build
 from lending.checks import raw_structure as check_raw_data
+from lending.monitoring import run_metrics
 
 DBT = str(Path(sys.executable).with_name("dbt"))
 
@@ -62,17 +64,20 @@ def main(argv: list[str] | None = None) -> int:
     run_results = target / "run_results.json"
     with exclusive_lock(database):
         if check_raw_data.main([str(raw_data)]) != 0:
+            run_metrics.record_build(None, database, target)
             return 1
         before = run_results.stat().st_mtime_ns if run_results.exists() else None
         built = subprocess.run([DBT, "build", *dbt_args], check=False)
         after = run_results.stat().st_mtime_ns if run_results.exists() else None
-        if after is None or after == before:
+        ran = after is not None and after != before
+        if not ran:
             print("dbt stopped before building anything; its message is above.")
         else:
             print(
                 summarize_build.report(database, run_results, raw_data, built.returncode != 0),
                 flush=True,
             )
+        run_metrics.record_build(run_results if ran else None, database, target)
     return built.returncode
 
 
