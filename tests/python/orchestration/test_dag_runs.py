@@ -5,7 +5,8 @@ A good month builds the same marts as `lending-build` on the same data, publishe
 site and records run metrics that match dbt's run_results.json and the marts. A broken
 delivery fails at check_structure after its retries, fires the failure alert (a log line,
 and SNS when a topic is set: moto's SNS here), leaves the marts as they were, and still
-records BuildSucceeded = 0. `make dag-test` runs this file alone.
+records BuildSucceeded = 0. A delivery with too many rejected rows fails at the task of
+the data-quality mart's tests. `make dag-test` runs this file alone.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from conftest import (
 )
 
 BROKEN_FILE = "transactions/year=2024/month=08/part-0.parquet"
+PRODUCER = "dbt_build.dbt_producer_watcher"
 TOPIC = "lending-pipeline-alerts"
 
 
@@ -213,3 +215,56 @@ def test_a_broken_delivery_leaves_the_marts_and_records_a_failed_build(
         if line["invocation_id"] is None
     ]
     assert [(line["name"], line["value"]) for line in latest] == [("BuildSucceeded", 0.0)]
+
+
+@pytest.fixture(scope="module")
+def rejected_run(
+    tmp_path_factory: pytest.TempPathFactory, migrated_db: Path, manifest: Path
+) -> dict:
+    """A delivery with 2% defective rows: more than the 1% a month may have rejected."""
+    root = tmp_path_factory.mktemp("rejected-run")
+    made = run(
+        str(PROJECT_BIN / "lending-generate"), "--quiet", "--seed", "5", "--transactions", "6000",
+        "--defect-rate", "0.02", "--output", str(root / "raw"), env=quiet_env(),
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    airflow = airflow_home(root, migrated_db, manifest, root / "raw")
+    result, _ = dags_test(airflow)
+    return {"airflow": airflow, "result": result, "states": airflow.task_states()}
+
+
+@pytest.mark.slow
+def test_rejections_over_the_threshold_fail_at_the_data_quality_mart_tests(
+    rejected_run: dict,
+) -> None:
+    states = rejected_run["states"]
+    assert rejected_run["result"].returncode != 0
+    failed = {task for task, (state, _) in states.items() if state == "failed"}
+    # The one `dbt build` failed, and the task of the mart whose test failed says so.
+    assert failed == {PRODUCER, "dbt_build.fct_data_quality_monthly.test"}
+    assert states["dbt_build.fct_data_quality_monthly.run"][0] == "success"
+    assert states["dbt_build.fct_transactions.test"][0] == "success"
+    assert states["publish_docs"][0] == "upstream_failed"
+    assert states["publish_metrics"][0] == "success"
+    output = rejected_run["result"].stdout + rejected_run["result"].stderr
+    subject = f"{DAG_ID}: dbt_build.fct_data_quality_monthly.test failed for the"
+    assert f"ALERT {subject} {DELIVERED_MONTH} delivery" in output
+
+
+@pytest.mark.slow
+def test_a_failed_build_records_its_failure_and_the_shares_over_the_threshold(
+    rejected_run: dict,
+) -> None:
+    airflow = rejected_run["airflow"]
+    recorded = {
+        (line["name"], line["dimensions"].get("Source")): line["value"]
+        for line in metric_lines(airflow.artifacts / "run_metrics.jsonl")
+    }
+    assert recorded["BuildSucceeded", None] == 0
+    assert recorded["TestsFailed", None] >= 1
+    with duckdb.connect(str(airflow.warehouse), read_only=True) as con:
+        worst = con.execute(
+            "select max(rejected_share) from fct_data_quality_monthly "
+            "where source_name = 'demographics'"
+        ).fetchone()[0]
+    assert recorded["RejectedShare", "demographics"] == worst > 0.01
