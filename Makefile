@@ -154,9 +154,12 @@ dag-test: $(AIRFLOW_STAMP) $(RUNTIME_STAMP) ## Only the end-to-end `airflow dags
 
 airflow-standalone: $(AIRFLOW_STAMP) $(RUNTIME_STAMP) ## Airflow's UI with the DAG on localhost:8081
 	@test -f target/manifest.json || $(BIN)/dbt parse --quiet
-	AIRFLOW_HOME=$(CURDIR)/.airflow AIRFLOW__CORE__DAGS_FOLDER=$(CURDIR)/orchestration/dags \
-		AIRFLOW__CORE__LOAD_EXAMPLES=False AIRFLOW__API__PORT=$(AIRFLOW_PORT) \
-		$(AIRFLOW_VENV)/bin/airflow standalone
+	@# standalone starts its components as `airflow ...` commands: the venv's, on PATH.
+	PATH=$(CURDIR)/$(AIRFLOW_VENV)/bin:$$PATH AIRFLOW_HOME=$(CURDIR)/.airflow \
+		AIRFLOW__CORE__DAGS_FOLDER=$(CURDIR)/orchestration/dags \
+		AIRFLOW__CORE__LOAD_EXAMPLES=False AIRFLOW__API__HOST=127.0.0.1 \
+		AIRFLOW__API__PORT=$(AIRFLOW_PORT) \
+		airflow standalone
 
 $(AIRFLOW_STAMP): requirements-airflow.txt
 	@test -x $(AIRFLOW_VENV)/bin/python || $(PYTHON) -m venv $(AIRFLOW_VENV)
