@@ -156,6 +156,7 @@ airflow-standalone: $(AIRFLOW_STAMP) $(RUNTIME_STAMP) ## Airflow's UI with the D
 	@test -f target/manifest.json || $(BIN)/dbt parse --quiet
 	@# standalone starts its components as `airflow ...` commands: the venv's, on PATH.
 	PATH=$(CURDIR)/$(AIRFLOW_VENV)/bin:$$PATH AIRFLOW_HOME=$(CURDIR)/.airflow \
+		AIRFLOW__COSMOS__CACHE_DIR=$(CURDIR)/.airflow/cosmos \
 		AIRFLOW__CORE__DAGS_FOLDER=$(CURDIR)/orchestration/dags \
 		AIRFLOW__CORE__LOAD_EXAMPLES=False AIRFLOW__API__HOST=127.0.0.1 \
 		AIRFLOW__API__PORT=$(AIRFLOW_PORT) \

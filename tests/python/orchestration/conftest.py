@@ -147,6 +147,8 @@ def airflow_home(root: Path, migrated_db: Path, manifest: Path, lake: Path) -> A
         DBT_DUCKDB_PATH=str(root / "warehouse.duckdb"),
         LENDING_ARTIFACTS_DIR=str(root / "artifacts"),
         LENDING_RETRY_DELAY_SECONDS="1",
+        # Cosmos caches dbt's partial parse per DAG, in /tmp/cosmos unless told otherwise.
+        AIRFLOW__COSMOS__CACHE_DIR=str(home / "cosmos"),
     )
     return Airflow(home=home, env=env)
 
