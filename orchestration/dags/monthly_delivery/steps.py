@@ -82,13 +82,25 @@ def source_freshness(settings: Settings, run_dir: Path) -> list[str]:
     if not sources.exists():
         raise StepFailed(f"dbt source freshness did not run:\n{tail}")
     results = json.loads(sources.read_text())["results"]
-    unchecked = [r["unique_id"] for r in results if r["status"] == "runtime error"]
+    # dbt leaves a source it could not query out of the results, or marks it an error.
+    checked = {r["unique_id"] for r in results if r["status"] != "runtime error"}
+    unchecked = sorted(sources_with_freshness(settings.manifest) - checked)
     if unchecked:
         raise StepFailed(f"dbt could not check the freshness of {unchecked}:\n{tail}")
     stale = [f"{r['unique_id']} ({r['status']})" for r in results if r["status"] != "pass"]
     if stale:
         log.warning("Stale sources, reported as StaleSourceCount: %s", ", ".join(stale))
     return stale
+
+
+def sources_with_freshness(manifest: Path) -> set[str]:
+    """The sources dbt's manifest gives a freshness check."""
+    document = json.loads(manifest.read_text())
+    return {
+        unique_id
+        for unique_id, source in document["sources"].items()
+        if (source.get("freshness") or {}).get("error_after", {}).get("count")
+    }
 
 
 def keep_build_artifacts(project_dir: str, context: Any, **_: Any) -> None:

@@ -213,6 +213,7 @@ def test_metrics_are_published_to_cloudwatch_and_read_back(
         assert {p["Unit"] for p in stats} == {line["unit"]}
 
 
+@pytest.mark.slow
 def test_a_cloudwatch_that_cannot_be_reached_is_an_error(clean_build: dict, tmp_path: Path) -> None:
     with socket.socket() as probe:  # a loopback port nobody listens on
         probe.bind(("127.0.0.1", 0))
