@@ -7,6 +7,7 @@ that failed or warned.
      files' structure first and publishes the marts only if everything passed
      (dbt_project.yml's hooks), so a bare `dbt build` is as safe as this.
   3. Print the build summary, or what failed and why.
+  4. Record the run metrics, passed or failed (lending.monitoring.run_metrics).
 
 Exits with dbt's exit code.
 """
@@ -23,6 +24,7 @@ from pathlib import Path
 
 from lending import settings
 from lending.build import summary as summarize_build
+from lending.monitoring import run_metrics
 
 DBT = str(Path(sys.executable).with_name("dbt"))
 
@@ -63,13 +65,15 @@ def main(argv: list[str] | None = None) -> int:
         before = run_results.stat().st_mtime_ns if run_results.exists() else None
         built = subprocess.run([DBT, "build", *dbt_args], check=False)
         after = run_results.stat().st_mtime_ns if run_results.exists() else None
-        if after is None or after == before:
+        ran = after is not None and after != before
+        if not ran:
             print("dbt stopped before building anything; its message is above.")
         else:
             print(
                 summarize_build.report(database, run_results, raw_data, built.returncode != 0),
                 flush=True,
             )
+        run_metrics.record_build(run_results if ran else None, database, target)
     return built.returncode
 
 

@@ -1,0 +1,158 @@
+"""The DAG's steps outside the dbt graph. Each runs one of the project's own commands
+from its virtual environment (.venv) and keeps what dbt writes in the run's folder, so
+the steps of one run read each other's artifacts and never another run's."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import subprocess
+from collections import deque
+from pathlib import Path
+from typing import Any
+
+from monthly_delivery.config import AWS_CONN_ID, Settings, load
+
+log = logging.getLogger(__name__)
+DOCS_FILES = ("index.html", "static_index.html", "manifest.json", "catalog.json")
+# What the watcher's `dbt build` leaves for the steps after it.
+BUILD_ARTIFACTS = ("run_results.json", "manifest.json")
+SHOWN_LINES = 30
+
+
+class StepFailed(Exception):
+    """A step's command failed; the message carries the end of its output."""
+
+
+def run(command: list[str], settings: Settings, **extra_env: str) -> tuple[int, str]:
+    """Run a command in the project folder, its output line by line into the task log;
+    returns the exit code and the last lines of output."""
+    log.info("Running %s", " ".join(command))
+    env = {**os.environ, **settings.dbt_env(), **extra_env}
+    tail: deque[str] = deque(maxlen=SHOWN_LINES)
+    with subprocess.Popen(
+        command,
+        cwd=settings.project_dir,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    ) as process:
+        assert process.stdout is not None
+        for line in process.stdout:
+            log.info("%s", line.rstrip())
+            tail.append(line)
+    return process.returncode, "".join(tail)
+
+
+def dbt_folders(run_dir: Path, name: str) -> dict[str, str]:
+    """A target and log folder of the run's own for one dbt command."""
+    return {"DBT_TARGET_PATH": str(run_dir / name), "DBT_LOG_PATH": str(run_dir / "logs")}
+
+
+def start_run(settings: Settings, run_id: str) -> Path:
+    """An empty folder for this run's artifacts (a cleared run starts afresh)."""
+    run_dir = settings.run_dir(run_id)
+    shutil.rmtree(run_dir, ignore_errors=True)
+    run_dir.mkdir(parents=True)
+    return run_dir
+
+
+def check_structure(settings: Settings) -> None:
+    if settings.lake.startswith("s3://"):
+        # lending-check-raw reads a folder; on S3 the build's own check covers the files.
+        log.info("The lake is %s: the structure is checked by dbt's build.", settings.lake)
+        return
+    code, tail = run([settings.command("lending-check-raw"), settings.lake], settings)
+    if code != 0:
+        raise StepFailed(f"the delivery in {settings.lake} is structurally broken:\n{tail}")
+
+
+def source_freshness(settings: Settings, run_dir: Path) -> list[str]:
+    """Run `dbt source freshness`; returns the stale sources. Staleness is reported (the
+    StaleSourceCount metric, a warning here), not fatal: a backfill of a past month is
+    stale by definition, and the delivery sensor already waited for the month. A source
+    dbt could not check at all fails the step."""
+    sources = run_dir / "sources.json"
+    sources.unlink(missing_ok=True)
+    command = [settings.command("dbt"), "source", "freshness", "--target", settings.target]
+    _, tail = run([*command, "--output", str(sources)], settings, **dbt_folders(run_dir, "fresh"))
+    if not sources.exists():
+        raise StepFailed(f"dbt source freshness did not run:\n{tail}")
+    results = json.loads(sources.read_text())["results"]
+    # dbt leaves a source it could not query out of the results, or marks it an error.
+    checked = {r["unique_id"] for r in results if r["status"] != "runtime error"}
+    unchecked = sorted(sources_with_freshness(settings.manifest) - checked)
+    if unchecked:
+        raise StepFailed(f"dbt could not check the freshness of {unchecked}:\n{tail}")
+    stale = [f"{r['unique_id']} ({r['status']})" for r in results if r["status"] != "pass"]
+    if stale:
+        log.warning("Stale sources, reported as StaleSourceCount: %s", ", ".join(stale))
+    return stale
+
+
+def sources_with_freshness(manifest: Path) -> set[str]:
+    """The sources dbt's manifest gives a freshness check."""
+    document = json.loads(manifest.read_text())
+    return {
+        unique_id
+        for unique_id, source in document["sources"].items()
+        if (source.get("freshness") or {}).get("error_after", {}).get("count")
+    }
+
+
+def keep_build_artifacts(project_dir: str, context: Any, **_: Any) -> None:
+    """Cosmos callback after the watcher's `dbt build`, passed or failed: Cosmos runs dbt in
+    a temporary copy of the project, so copy its artifacts to the run's folder."""
+    run_dir = load().run_dir(context["run_id"])
+    run_dir.mkdir(parents=True, exist_ok=True)
+    for name in BUILD_ARTIFACTS:
+        artifact = Path(project_dir) / "target" / name
+        if artifact.exists():
+            shutil.copy2(artifact, run_dir / name)
+
+
+def publish_docs(settings: Settings, run_dir: Path) -> str:
+    """Generate the docs site from the built warehouse and publish it to the docs URI."""
+    docs = run_dir / "docs"
+    command = [settings.command("dbt"), "docs", "generate", "--static", "--target", settings.target]
+    code, tail = run(command, settings, **dbt_folders(run_dir, "docs"))
+    if code != 0:
+        raise StepFailed(f"dbt docs generate failed:\n{tail}")
+    if settings.docs_uri.startswith("s3://"):
+        from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+
+        bucket, _, prefix = settings.docs_uri.removeprefix("s3://").partition("/")
+        hook = S3Hook(aws_conn_id=AWS_CONN_ID)
+        for name in DOCS_FILES:
+            key = f"{prefix.strip('/')}/{name}".lstrip("/")
+            hook.load_file(str(docs / name), key, bucket_name=bucket, replace=True)
+    else:
+        destination = Path(settings.docs_uri)
+        destination.mkdir(parents=True, exist_ok=True)
+        for name in DOCS_FILES:
+            shutil.copy2(docs / name, destination / name)
+    log.info("Docs site published to %s", settings.docs_uri)
+    return settings.docs_uri
+
+
+def publish_metrics(settings: Settings, run_dir: Path) -> None:
+    """`lending-metrics` on this run's artifacts: appended to the metrics file, and sent to
+    CloudWatch in production. Runs whether the build passed or not."""
+    command = [
+        settings.command("lending-metrics"),
+        "--run-results", str(run_dir / "run_results.json"),
+        "--sources", str(run_dir / "sources.json"),
+        "--manifest", str(settings.manifest),
+        "--environment", settings.environment,
+        "--output", str(settings.metrics_file),
+    ]  # fmt: skip
+    command += ["--duckdb", str(settings.duckdb_path)] if settings.on_duckdb else []
+    command += [] if settings.on_duckdb else ["--target", settings.target]
+    command += ["--cloudwatch"] if settings.cloudwatch else []
+    env = dbt_folders(run_dir, "metrics") | {"DBT_PROJECT_DIR": str(settings.project_dir)}
+    code, tail = run(command, settings, **env)
+    if code != 0:
+        raise StepFailed(f"lending-metrics failed:\n{tail}")
