@@ -65,11 +65,12 @@
             {%- do published.append(node.name) -%}
         {%- endif -%}
     {%- endfor -%}
-    {#- One transaction: the first statement opens it (dbt begins one on demand), the
-        commit ends it, and any error before the commit leaves every published table as
-        it was. -#}
-    {%- for statement in statements -%}
-        {%- do run_query(statement) -%}
+    {#- One transaction: the first statement opens it (auto_begin), the commit ends it,
+        and any error before the commit leaves every published table as it was. -#}
+    {%- for sql in statements -%}
+        {%- call statement('publish_marts', auto_begin=true) -%}
+            {{ sql }}
+        {%- endcall -%}
     {%- endfor -%}
     {%- do adapter.commit() -%}
     {{ log('Published ' ~ published | length ~ ' of ' ~ marts | length ~ ' marts to schema '
