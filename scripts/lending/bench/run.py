@@ -1,24 +1,27 @@
-"""Benchmark the platform against the floor and the alternatives, side by side.
+"""Benchmark the platform against issue 14's targets, the floor and the alternatives.
 
 For each size (transactions), in several rounds, alternating the systems within a round:
 
   generator     lending-generate writing the dataset
   full build    `dbt build --full-refresh` into an empty DuckDB file: wall time split
-                into dbt's fixed start-up (before the first node), models and tests
-                (wall time covered by model / test nodes, from run_results.json)
+                into dbt's fixed start-up (before the first node), models, tests and hooks
+                (wall time covered by each kind of node, from run_results.json), and the
+                slowest nodes
   incremental   the same warehouse, the dataset with one more month (--append-month):
                 `dbt build`, which processes that month only
-  floor         one hand-written DuckDB query computing the country-month aggregates
-                straight from the Parquet
-  pandas+sqlite the reference system's way: pandas reads the Parquet, loads SQLite, and
-                SQLite computes the aggregates
-  pandas        the same aggregates with pandas alone
+  floor, pandas+sqlite, pandas
+                the competing computations (lending.bench.systems); above the reference
+                size only the floor (pandas needs about 0.4 GiB per million rows)
 
-Every system's country-month numbers (transactions, settled, completed, completed USD
-volume) are checked against the mart's. Prints the medians, peak memory (maximum resident
-set of the process) and the ratios, and writes everything to a JSON file.
+At the large size, the same appended month is also built on a shorter history (the
+dataset's latest months holding the reference size's rows): what an incremental month
+costs should follow the month, not the history. Then `make run` in the project, and
+with --make-test `make test` in a fresh clone.
 
-This measures; it asserts nothing about speed. Run it on a quiet machine.
+Every system's country-month numbers are checked against the mart's: a benchmark that
+computes wrong numbers fails. Prints the medians, peak memory (maximum resident set), the
+ratios, the slowest dbt nodes and the targets table, and writes it all to a JSON file.
+It asserts nothing about speed. Run it on a quiet machine.
 """
 
 from __future__ import annotations
@@ -29,326 +32,52 @@ import os
 import platform
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from lending.bench import datasets, project, tables
+from lending.bench.agreement import Numbers, assert_same, mart_numbers, parquet_numbers
+from lending.bench.dbt_runs import dbt_build, slowest_nodes
+from lending.bench.measure import Run
+from lending.bench.systems import COMPUTATIONS, compute
+from lending.bench.targets import evaluate, size_label, size_result
 from lending.settings import PROJECT_ROOT
 
-PYTHON = sys.executable
-DBT = str(Path(sys.executable).with_name("dbt"))
-GENERATOR = [PYTHON, "-m", "lending.generator.cli"]
-SYSTEMS = ("generator", "full build", "incremental", "floor", "pandas+sqlite", "pandas")
-# The aggregates every system computes, per country and calendar month.
-COMPARED = ("transaction_count", "settled_count", "completed_count", "volume_usd")
+SHORTER = ", shorter history"
+RATIOS = {
+    "full build / floor": ("full build", "floor"),
+    "pandas+sqlite / full build": ("pandas+sqlite", "full build"),
+    "pandas / full build": ("pandas", "full build"),
+    "incremental / full build": ("incremental", "full build"),
+    "incremental / incremental" + SHORTER: ("incremental", "incremental" + SHORTER),
+}
+# Beyond the reference size, pandas would need most of the machine's memory.
+ALTERNATIVES = ("pandas+sqlite", "pandas")
 
 
-@dataclass
-class Run:
-    seconds: float
-    peak_mib: float
-    detail: dict[str, float] = field(default_factory=dict)
+@dataclass(frozen=True)
+class Plan:
+    sizes: list[int]
+    rounds: int
+    large_rounds: int
+    reference: int  # the size of the targets on speed
+    large: int  # the size of the memory target and the history comparison
+
+    def rounds_at(self, size: int) -> int:
+        return self.rounds if size <= self.reference else self.large_rounds
+
+    def computations_at(self, size: int) -> list[str]:
+        return [s for s in COMPUTATIONS if size <= self.reference or s not in ALTERNATIVES]
+
+    def shorter_history_at(self, size: int) -> bool:
+        return size == self.large and size > self.reference
 
 
-def run_measured(command: list[str], env: dict[str, str] | None = None) -> Run:
-    """Wall time and peak resident memory of one child process (and its own children)."""
-    started = time.perf_counter()
-    process = subprocess.Popen(
-        command,
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    output = process.stdout.read() if process.stdout else ""
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - started
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        raise SystemExit(f"benchmark: {' '.join(command)} failed:\n{output[-4000:]}")
-    return Run(seconds=seconds, peak_mib=usage.ru_maxrss / 1024)
-
-
-# --- the competing computations, each run in a fresh process -------------------------------
-
-FLOOR_SQL = """
-with transactions as (
-    select * from read_parquet('{raw}/transactions/**/*.parquet', hive_partitioning = true)
-),
-rates as (
-    select country_code, reference_month, indicator_value as local_per_usd
-    from read_parquet('{raw}/economic_indicators/**/*.parquet', hive_partitioning = true)
-    where indicator_code = 'exchange_rate'
-)
-select
-    t.country_code,
-    cast(date_trunc('month', t.transaction_at) as date) as month_start_date,
-    count(*) as transaction_count,
-    count(*) filter (where t.status <> 'pending') as settled_count,
-    count(*) filter (where t.status = 'completed') as completed_count,
-    coalesce(sum(cast(t.amount / r.local_per_usd as decimal(18, 2)))
-        filter (where t.status = 'completed'), 0) as volume_usd
-from transactions as t
-join rates as r
-    on r.country_code = t.country_code
-    and r.reference_month = cast(date_trunc('month', t.transaction_at) as date)
-group by all
-"""
-
-
-def floor(raw: Path, output: Path) -> None:
-    import duckdb
-
-    with duckdb.connect() as con:
-        con.execute(f"copy ({FLOOR_SQL.format(raw=raw)}) to '{output}' (format parquet)")
-
-
-def load_frames(raw: Path) -> tuple:
-    import pandas as pd
-    import pyarrow.dataset as ds
-
-    transactions = ds.dataset(raw / "transactions", format="parquet", partitioning="hive")
-    frame = transactions.to_table(
-        columns=["country_code", "status", "amount", "transaction_at"]
-    ).to_pandas()
-    frame["amount"] = frame["amount"].astype("float64")
-    rates = ds.dataset(raw / "economic_indicators", format="parquet", partitioning="hive")
-    rate_frame = rates.to_table(
-        columns=["country_code", "indicator_code", "reference_month", "indicator_value"]
-    ).to_pandas()
-    rate_frame = rate_frame[rate_frame["indicator_code"] == "exchange_rate"]
-    rate_frame["reference_month"] = pd.to_datetime(rate_frame["reference_month"])
-    return frame, rate_frame
-
-
-def pandas_only(raw: Path, output: Path) -> None:
-    frame, rates = load_frames(raw)
-    frame["month_start_date"] = frame["transaction_at"].dt.to_period("M").dt.to_timestamp()
-    frame = frame.merge(
-        rates.rename(columns={"reference_month": "month_start_date"}),
-        on=["country_code", "month_start_date"],
-    )
-    frame["settled"] = frame["status"] != "pending"
-    frame["completed"] = frame["status"] == "completed"
-    frame["usd"] = (
-        (frame["amount"] / frame["indicator_value"]).round(2).where(frame["completed"], 0.0)
-    )
-    result = (
-        frame.groupby(["country_code", "month_start_date"])
-        .agg(
-            transaction_count=("status", "size"),
-            settled_count=("settled", "sum"),
-            completed_count=("completed", "sum"),
-            volume_usd=("usd", "sum"),
-        )
-        .reset_index()
-    )
-    result.to_parquet(output)
-
-
-def pandas_sqlite(raw: Path, output: Path) -> None:
-    import sqlite3
-
-    import pandas as pd
-
-    frame, rates = load_frames(raw)
-    frame["transaction_at"] = frame["transaction_at"].dt.strftime("%Y-%m-%d %H:%M:%S")
-    rates["reference_month"] = rates["reference_month"].dt.strftime("%Y-%m-%d")
-    with tempfile.TemporaryDirectory() as folder:
-        con = sqlite3.connect(Path(folder) / "reference.sqlite")
-        frame.to_sql("transactions", con, index=False, chunksize=100_000)
-        rates.to_sql("rates", con, index=False)
-        result = pd.read_sql(
-            """
-            select
-                t.country_code,
-                substr(t.transaction_at, 1, 7) || '-01' as month_start_date,
-                count(*) as transaction_count,
-                sum(t.status <> 'pending') as settled_count,
-                sum(t.status = 'completed') as completed_count,
-                sum(case when t.status = 'completed'
-                    then round(t.amount / r.indicator_value, 2) else 0 end) as volume_usd
-            from transactions as t
-            join rates as r
-                on r.country_code = t.country_code
-                and r.reference_month = substr(t.transaction_at, 1, 7) || '-01'
-            group by 1, 2
-            """,
-            con,
-        )
-        con.close()
-    result["month_start_date"] = pd.to_datetime(result["month_start_date"])
-    result.to_parquet(output)
-
-
-COMPUTATIONS = {"floor": floor, "pandas": pandas_only, "pandas+sqlite": pandas_sqlite}
-
-
-# --- dbt ---------------------------------------------------------------------------------
-
-
-def dbt_env(raw: Path, work: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        DO_NOT_TRACK="1",
-        DBT_PROFILES_DIR=str(PROJECT_ROOT),
-        BANK_RAW_DATA_PATH=str(raw),
-        DBT_DUCKDB_PATH=str(work / "warehouse.duckdb"),
-        DBT_TARGET_PATH=str(work / "target"),
-        DBT_LOG_PATH=str(work / "logs"),
-    )
-    return env
-
-
-def covered_seconds(intervals: list[tuple[float, float]]) -> float:
-    """Wall time covered by possibly overlapping intervals."""
-    covered, end = 0.0, float("-inf")
-    for start, stop in sorted(intervals):
-        if start > end:
-            covered += stop - start
-            end = stop
-        elif stop > end:
-            covered += stop - end
-            end = stop
-    return covered
-
-
-def dbt_split(run: Run, run_results: Path) -> Run:
-    results = json.loads(run_results.read_text())
-    spans: dict[str, list[tuple[float, float]]] = {"models": [], "tests": []}
-    for result in results["results"]:
-        kind = result["unique_id"].split(".")[0]
-        group = "models" if kind in {"model", "seed"} else "tests"
-        for timing in result["timing"]:
-            if timing["name"] == "execute" and timing["started_at"]:
-                spans[group].append(
-                    (
-                        datetime.fromisoformat(timing["started_at"]).timestamp(),
-                        datetime.fromisoformat(timing["completed_at"]).timestamp(),
-                    )
-                )
-    run.detail = {
-        "startup": run.seconds - results["elapsed_time"],
-        "models": covered_seconds(spans["models"]),
-        "tests": covered_seconds(spans["tests"]),
-    }
-    return run
-
-
-def dbt_build(raw: Path, work: Path, *args: str) -> Run:
-    env = dbt_env(raw, work)
-    run = run_measured([DBT, "build", "--vars", "{max_rejected_share: 1}", *args], env=env)
-    return dbt_split(run, work / "target" / "run_results.json")
-
-
-# --- checking that everyone agrees -----------------------------------------------------------
-
-
-def mart_numbers(database: Path) -> dict[tuple[str, str], tuple]:
-    import duckdb
-
-    with duckdb.connect(str(database), read_only=True) as con:
-        rows = con.execute(
-            f"select country_code, cast(month_start_date as varchar), {', '.join(COMPARED)} "
-            "from fct_country_monthly where transaction_count > 0"
-        ).fetchall()
-    return {(r[0], r[1]): tuple(float(v) for v in r[2:]) for r in rows}
-
-
-def parquet_numbers(path: Path) -> dict[tuple[str, str], tuple]:
-    import pyarrow.parquet as pq
-
-    table = pq.read_table(path).to_pylist()
-    return {
-        (row["country_code"], str(row["month_start_date"])[:10]): tuple(
-            float(row[column]) for column in COMPARED
-        )
-        for row in table
-    }
-
-
-def assert_same(expected: dict, actual: dict, system: str) -> None:
-    if expected.keys() != actual.keys():
-        raise SystemExit(f"benchmark: {system} has other country-months than the mart")
-    for key, numbers in expected.items():
-        theirs = actual[key]
-        counts_match = numbers[:3] == theirs[:3]
-        # Rounding each amount to cents can differ on an exact half cent between engines.
-        volume_close = abs(numbers[3] - theirs[3]) <= 0.01 * numbers[0] + 0.01
-        if not (counts_match and volume_close):
-            raise SystemExit(
-                f"benchmark: {system} differs from the mart at {key}: {theirs} vs {numbers}"
-            )
-
-
-# --- the benchmark ---------------------------------------------------------------------------
-
-
-def parse_size(text: str) -> int:
-    text = text.strip().upper().replace("_", "")
-    factor = {"K": 1_000, "M": 1_000_000}.get(text[-1], 1)
-    return int(float(text.rstrip("KM")) * factor)
-
-
-def benchmark_size(size: int, rounds: int, work: Path) -> dict:
-    print(f"\n== {size:,} transactions, {rounds} rounds", flush=True)
-    # dbt reads the data through one path that points at the base dataset for the full
-    # build and at the base plus one month for the incremental one: the same path, so
-    # dbt's partial parsing holds, as it does for a user whose data folder gets a month.
-    base, extended, current = work / "base", work / "plus_month", work / "raw"
-    runs: dict[str, list[Run]] = {system: [] for system in SYSTEMS}
-    for round_number in range(1, rounds + 1):
-        shutil.rmtree(base, ignore_errors=True)
-        runs["generator"].append(
-            run_measured(
-                [
-                    *GENERATOR,
-                    "--transactions",
-                    str(size),
-                    "--output",
-                    str(base),
-                    "--quiet",
-                ]
-            )
-        )
-        if round_number == 1:
-            shutil.copytree(base, extended)
-            run_measured([*GENERATOR, "--append-month", "2024-09",
-                          "--output", str(extended), "--quiet"])  # fmt: skip
-        (work / "warehouse.duckdb").unlink(missing_ok=True)
-        point(current, base)
-        runs["full build"].append(dbt_build(current, work, "--full-refresh"))
-        expected = mart_numbers(work / "warehouse.duckdb")
-        point(current, extended)
-        runs["incremental"].append(dbt_build(current, work))
-        for system in COMPUTATIONS:
-            output = work / f"{system}.parquet"
-            runs[system].append(
-                run_measured(
-                    [
-                        PYTHON,
-                        __file__,
-                        "--compute",
-                        system,
-                        "--raw",
-                        str(base),
-                        "--out",
-                        str(output),
-                    ]
-                )
-            )
-            assert_same(expected, parquet_numbers(output), system)
-        print(
-            f"  round {round_number}: "
-            + ", ".join(f"{s} {runs[s][-1].seconds:.1f}s" for s in SYSTEMS),
-            flush=True,
-        )
-    return summarize(size, runs)
+def add(runs: dict[str, list[Run]], system: str, run: Run) -> None:
+    runs.setdefault(system, []).append(run)
 
 
 def point(link: Path, target: Path) -> None:
@@ -356,7 +85,75 @@ def point(link: Path, target: Path) -> None:
     link.symlink_to(target, target_is_directory=True)
 
 
-def summarize(size: int, runs: dict[str, list[Run]]) -> dict:
+def full_then_month(
+    base: Path, extended: Path, folder: Path, runs: dict[str, list[Run]], suffix: str = ""
+) -> Numbers:
+    """A full build of `base` into an empty warehouse, then the incremental build of the
+    appended month, checked; the mart's numbers after the full build."""
+    # dbt reads the data through one path that points at the base dataset for the full
+    # build and at the base plus one month for the incremental one: the same path, so
+    # dbt's partial parsing holds, as it does for a user whose data folder gets a month.
+    raw = folder / "raw"
+    folder.mkdir(parents=True, exist_ok=True)
+    for file in folder.glob("warehouse.duckdb*"):
+        file.unlink()
+    point(raw, base)
+    add(runs, "full build" + suffix, dbt_build(raw, folder, "--full-refresh"))
+    expected = mart_numbers(folder / "warehouse.duckdb")
+    point(raw, extended)
+    add(runs, "incremental" + suffix, dbt_build(raw, folder))
+    check_incremental(extended, folder)
+    return expected
+
+
+def check_incremental(extended: Path, folder: Path) -> None:
+    """The mart after the appended month against the floor over the dataset with it."""
+    output = folder / "floor_plus_month.parquet"
+    compute("floor", extended, output)
+    built = mart_numbers(folder / "warehouse.duckdb")
+    assert_same(parquet_numbers(output), built, "the incremental build", "the floor")
+
+
+def shorter_history(base: Path, extended: Path, keep_rows: int, work: Path) -> tuple[Path, Path]:
+    """The base and the extended dataset without the partitions older than the latest
+    months holding `keep_rows` rows: the same appended month on a shorter history."""
+    dropped = datasets.older_partitions(base, keep_rows)
+    shorter = (work / "shorter_base", work / "shorter_plus_month")
+    for dataset, copy in zip((base, extended), shorter, strict=True):
+        datasets.without_partitions(dataset, copy, dropped)
+    return shorter
+
+
+def benchmark_size(size: int, plan: Plan, work: Path) -> dict:
+    rounds = plan.rounds_at(size)
+    print(f"\n== {size:,} transactions, {rounds} round(s)", flush=True)
+    base, extended = work / "base", work / "plus_month"
+    runs: dict[str, list[Run]] = {}
+    extra: dict[str, int] = {}
+    for round_number in range(1, rounds + 1):
+        # The generator is deterministic: one appended month serves every round.
+        add(runs, "generator", datasets.generate(size, base))
+        if round_number == 1:
+            datasets.append_month(base, extended)
+            extra["month_rows"] = datasets.added_rows(base, extended)
+        expected = full_then_month(base, extended, work / "build", runs)
+        if plan.shorter_history_at(size):
+            short_base, short_extended = shorter_history(base, extended, plan.reference, work)
+            extra["shorter_history_rows"] = sum(datasets.partition_rows(short_base).values())
+            full_then_month(short_base, short_extended, work / "shorter", runs, SHORTER)
+        for system in plan.computations_at(size):
+            output = work / f"{system}.parquet"
+            add(runs, system, compute(system, base, output))
+            assert_same(expected, parquet_numbers(output), system)
+        print(
+            f"  round {round_number}: "
+            + ", ".join(f"{s} {r[-1].seconds:.1f}s" for s, r in runs.items()),
+            flush=True,
+        )
+    return {"transactions": size, "rounds": rounds, **extra, **summarize(size, runs, extra)}
+
+
+def summarize(size: int, runs: dict[str, list[Run]], extra: dict[str, int]) -> dict:
     medians = {
         system: {
             "seconds": statistics.median(r.seconds for r in system_runs),
@@ -368,41 +165,25 @@ def summarize(size: int, runs: dict[str, list[Run]]) -> dict:
         }
         for system, system_runs in runs.items()
     }
-    full = medians["full build"]["seconds"]
-    return {
-        "transactions": size,
-        "medians": medians,
-        "ratios": {
-            "full build / floor": full / medians["floor"]["seconds"],
-            "pandas+sqlite / full build": medians["pandas+sqlite"]["seconds"] / full,
-            "pandas / full build": medians["pandas"]["seconds"] / full,
-            "incremental / full build": medians["incremental"]["seconds"] / full,
-            "generator rows per second": size / medians["generator"]["seconds"],
-        },
-        "runs": {system: [asdict(r) for r in system_runs] for system, system_runs in runs.items()},
+    ratios = {
+        name: medians[over]["seconds"] / medians[under]["seconds"]
+        for name, (over, under) in RATIOS.items()
+        if over in medians and under in medians
     }
-
-
-def table(results: list[dict]) -> str:
-    lines = [
-        "| transactions | system | median s | peak MiB | detail |",
-        "|---:|---|---:|---:|---|",
-    ]
-    for result in results:
-        for system, median in result["medians"].items():
-            detail = ", ".join(
-                f"{k} {v:.1f}s" for k, v in median.items() if k not in {"seconds", "peak_mib"}
-            )
-            lines.append(
-                f"| {result['transactions']:,} | {system} | {median['seconds']:.2f} | "
-                f"{median['peak_mib']:,.0f} | {detail} |"
-            )
-    lines += ["", "| transactions | ratio | value |", "|---:|---|---:|"]
-    for result in results:
-        for name, value in result["ratios"].items():
-            shown = f"{value:,.0f}" if "per second" in name else f"{value:.2f}"
-            lines.append(f"| {result['transactions']:,} | {name} | {shown} |")
-    return "\n".join(lines)
+    ratios["generator rows per second"] = size / medians["generator"]["seconds"]
+    ratios["month rows per incremental second"] = (
+        extra["month_rows"] / medians["incremental"]["seconds"]
+    )
+    return {
+        "medians": medians,
+        "ratios": ratios,
+        "slowest_nodes": {
+            system: slowest_nodes(system_runs)
+            for system, system_runs in runs.items()
+            if system_runs[0].nodes
+        },
+        "runs": {system: [r.record() for r in system_runs] for system, system_runs in runs.items()},
+    }
 
 
 def machine() -> dict:
@@ -419,45 +200,132 @@ def machine() -> dict:
     }
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0], epilog=__doc__.split("\n\n", 1)[1],
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )  # fmt: skip
-    parser.add_argument(
-        "--sizes", default="50K,1M,10M", help="transactions per size (default: %(default)s)"
-    )
-    parser.add_argument("--rounds", type=int, default=3, help="rounds per size (default: 3)")
-    parser.add_argument(
-        "--output", type=Path, default=PROJECT_ROOT / "benchmarks" / "results.json",
-        help="where to write the results (default: benchmarks/results.json)",
-    )  # fmt: skip
-    parser.add_argument("--work", type=Path, help="scratch folder (default: a temporary one)")
-    parser.add_argument("--compute", choices=sorted(COMPUTATIONS), help=argparse.SUPPRESS)
-    parser.add_argument("--raw", type=Path, help=argparse.SUPPRESS)
-    parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
-    if args.compute:  # one competing computation, in its own process
-        COMPUTATIONS[args.compute](args.raw, args.out)
-        return 0
+def parse_size(text: str) -> int:
+    """50K, 1M, 10_000_000: a number of transactions."""
+    cleaned = text.strip().upper().replace("_", "")
+    factor = {"K": 1_000, "M": 1_000_000}.get(cleaned[-1:], 1)
+    try:
+        size = int(float(cleaned.rstrip("KM")) * factor)
+    except (ValueError, OverflowError):
+        size = 0
+    if size < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size like 50K or 10M")
+    return size
 
-    sizes = [parse_size(s) for s in args.sizes.split(",")]
+
+def parse_sizes(text: str) -> list[int]:
+    return [parse_size(part) for part in text.split(",")]
+
+
+def parse_rounds(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of rounds (1 or more)")
+    return int(text)
+
+
+def parser() -> argparse.ArgumentParser:
+    summary, details = __doc__.split("\n\n", 1)
+    parser = argparse.ArgumentParser(
+        description=summary, epilog=details, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--sizes",
+        type=parse_sizes,
+        default="50K,1M,10M,50M",
+        help="transactions per size, comma-separated (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--rounds", type=parse_rounds, default=3, help="rounds per size (default: 3)"
+    )
+    parser.add_argument(
+        "--large-rounds",
+        type=parse_rounds,
+        default=1,
+        help="rounds at sizes above --reference-size (default: 1)",
+    )
+    parser.add_argument(
+        "--reference-size",
+        type=parse_size,
+        default="10M",
+        help="the size of the targets on speed and of the shorter history (default: 10M)",
+    )
+    parser.add_argument(
+        "--large-size",
+        type=parse_size,
+        default="50M",
+        help="the size of the memory target and the history comparison (default: 50M)",
+    )
+    parser.add_argument(
+        "--no-make-run",
+        dest="make_run",
+        action="store_false",
+        help="do not time `make run` in the project (it uses the project's data/)",
+    )
+    parser.add_argument(
+        "--make-test",
+        action="store_true",
+        help="time `make test` in a fresh clone (about a quarter of an hour); without it "
+        "the figure of the last run that measured it is carried over, dated",
+    )
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=PROJECT_ROOT / "benchmarks" / "results.json",
+        help="where to write the results (default: benchmarks/results.json)",
+    )
+    parser.add_argument("--work", type=Path, help="scratch folder (default: a temporary one)")
+    return parser
+
+
+def measure(plan: Plan, args: argparse.Namespace, work: Path) -> dict:
     results = []
-    with tempfile.TemporaryDirectory(dir=args.work) as folder:
-        for size in sizes:
-            work = Path(folder) / str(size)
-            work.mkdir()
-            results.append(benchmark_size(size, args.rounds, work))
-            shutil.rmtree(work, ignore_errors=True)
-    report = {
-        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": machine(),
-        "rounds": args.rounds,
+    for size in plan.sizes:
+        results.append(benchmark_size(size, plan, work / str(size)))
+        shutil.rmtree(work / str(size), ignore_errors=True)
+    return {
         "results": results,
+        "make_run": (
+            project.time_make_run(plan.rounds)
+            if args.make_run
+            else {"not_measured": "left out with --no-make-run"}
+        ),
+        "make_test": (
+            project.time_make_test(work)
+            if args.make_test
+            else project.earlier_make_test(args.output)
+        ),
     }
+
+
+def show(report: dict) -> None:
+    results = report["results"]
+    print("\n" + tables.systems_table(results) + "\n\n" + tables.ratios_table(results))
+    nodes_at = size_result(report, report["reference_size"]) or results[-1]
+    print(f"\nThe slowest nodes at {size_label(nodes_at['transactions'])} (median seconds):")
+    print(tables.nodes_table(nodes_at))
+    print("\nIssue 14's targets:\n" + tables.targets_table(report["targets"]))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    plan = Plan(args.sizes, args.rounds, args.large_rounds, args.reference_size, args.large_size)
+    started = datetime.now(UTC).isoformat(timespec="seconds")
+    with tempfile.TemporaryDirectory(dir=args.work) as folder:
+        measured = measure(plan, args, Path(folder))
+    report = {
+        "measured_at": started,
+        "commit": project.commit(),
+        "machine": machine(),
+        "rounds": plan.rounds,
+        "large_rounds": plan.large_rounds,
+        "reference_size": plan.reference,
+        "large_size": plan.large,
+        **measured,
+    }
+    report["targets"] = evaluate(report)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(report, indent=2) + "\n")
-    print("\n" + table(results))
+    show(report)
     print(f"\nWrote {args.output}")
     return 0
 
