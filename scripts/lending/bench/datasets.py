@@ -47,9 +47,16 @@ def added_rows(base: Path, extended: Path) -> int:
     return sum(n for partition, n in partition_rows(extended).items() if partition not in before)
 
 
+def partition_month(partition: Path) -> tuple[int, ...]:
+    """(year, month) of a `transactions/year=2024/month=08` partition, as numbers."""
+    return tuple(int(level.split("=", 1)[1]) for level in partition.parts[1:])
+
+
 def older_partitions(dataset: Path, keep_rows: int) -> list[Path]:
     """The transactions partitions older than the latest ones holding `keep_rows` rows."""
-    newest_first = sorted(partition_rows(dataset).items(), reverse=True)
+    newest_first = sorted(
+        partition_rows(dataset).items(), key=lambda item: partition_month(item[0]), reverse=True
+    )
     kept = 0
     for position, (_partition, rows) in enumerate(newest_first):
         if kept >= keep_rows:

@@ -47,7 +47,12 @@ def dbt_build(raw: Path, work: Path, *args: str) -> Run:
     """`dbt build` (every model and test, unit tests included), timed and broken down."""
     env = dbt_env(raw, work)
     run = run_measured([DBT, "build", "--vars", "{max_rejected_share: 1}", *args], env=env)
-    results = json.loads((work / "target" / "run_results.json").read_text())
+    return breakdown(run, work / "target" / "run_results.json")
+
+
+def breakdown(run: Run, run_results: Path) -> Run:
+    """`run` with where its time went, from the build's run_results.json."""
+    results = json.loads(run_results.read_text())
     run.detail = split(run.seconds, results)
     run.nodes = node_seconds(results)
     return run
