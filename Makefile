@@ -37,8 +37,11 @@ BOUNCER_STAMP := $(BOUNCER)/.installed
 CHROMIUM := /usr/bin/chromium
 PG_BIN := /usr/lib/postgresql/15/bin
 DOCS_PORT ?= 8080
-BENCH_SIZES ?= 50K,1M,10M
+# make bench: sizes, rounds (BENCH_LARGE_ROUNDS above 10M), BENCH_MAKE_TEST=1 adds make test.
+BENCH_SIZES ?= 50K,1M,10M,50M
 BENCH_ROUNDS ?= 3
+BENCH_LARGE_ROUNDS ?= 1
+BENCH_MAKE_TEST ?=
 NEEDS_WAREHOUSE = @test -f $(DBT_DUCKDB_PATH) || { \
 	echo "make $@: $(DBT_DUCKDB_PATH) not found; run 'make run' first" >&2; exit 1; }
 
@@ -143,8 +146,9 @@ report: $(RUNTIME_STAMP) ## Write the charts report to reports/lending_report.ht
 screenshots: $(DEV_STAMP) install-browser docs report ## Retake the README's screenshots (docs/images) from the current build
 	$(BIN)/lending-screenshots
 
-bench: $(DEV_STAMP) ## Benchmark against the floor and pandas/SQLite (BENCH_SIZES=50K,1M,10M)
-	$(BIN)/lending-bench --sizes $(BENCH_SIZES) --rounds $(BENCH_ROUNDS)
+bench: $(DEV_STAMP) ## Measure issue 14's targets into benchmarks/results.json (BENCH_SIZES, BENCH_MAKE_TEST=1)
+	$(BIN)/lending-bench --sizes $(BENCH_SIZES) --rounds $(BENCH_ROUNDS) \
+		--large-rounds $(BENCH_LARGE_ROUNDS) $(if $(BENCH_MAKE_TEST),--make-test)
 
 clean: ## Remove dbt artifacts, generated data, the DuckDB file and reports (keeps .venv)
 	rm -rf target logs data reports test-artifacts
