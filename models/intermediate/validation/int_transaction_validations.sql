@@ -1,19 +1,15 @@
 {#
-    Every raw transaction with the codes of the validation rules it breaks (explained,
-    with remedies, in seeds/rejection_reasons.csv). Valid rows go on to fct_transactions,
-    the others to fct_rejected_transactions. Incremental: a run validates again the
-    partitions int_transactions_deduplicated rebuilt.
+    Every raw transaction with the codes of the rules it breaks (seeds/rejection_reasons.csv
+    says each one's remedy), by version: a partition validated again gets new rows, and the
+    rows analysts see through the published fct_transactions stay until a build publishes
+    the new ones (macros/publication/). Never dropped, so --full-refresh validates every
+    partition anew instead. int_transactions_validated is the current version.
 #}
-{{ config(
-    materialized='incremental',
-    pre_hook="{{ delete_partitions(partitions_to_rebuild(
-        ref('int_transactions_deduplicated'), 'deduplicated_at')) }}",
-) }}
+{{ config(materialized='incremental', full_refresh=false, pre_hook="{{ delete_unpublished(
+    partitions_to_rebuild(ref('int_transactions_deduplicated'), 'deduplicated_at')) }}") }}
 {%- set deduplicated = ref('int_transactions_deduplicated') -%}
 {%- set partitions = partitions_to_rebuild(deduplicated, 'deduplicated_at') -%}
 {%- do log_partitions(partitions) -%}
-{%- set now = validation_time() -%}
-{%- set first_transaction_at = "cast('" ~ var('first_transaction_date') ~ "' as timestamp)" -%}
 {%- set rules = [
     ('missing_transaction_id', 'transaction_id is null'),
     ('missing_loan_id', 'loan_id is null'),
@@ -29,16 +25,15 @@
     ('unknown_transaction_type', 'not is_known_transaction_type'),
     ('unknown_status', 'is_settled is null'),
     ('currency_mismatch', "country_currency_code != coalesce(currency_code, '')"),
-    ('future_timestamp', 'transaction_at > ' ~ now),
-    ('before_data_start', 'transaction_at < ' ~ first_transaction_at),
+    ('future_timestamp', 'is_in_future'),
+    ('before_data_start', 'is_before_data_start'),
     ('outside_partition', 'is_in_time_range and not is_in_partition'),
     ('loan_never_disbursed',
         "loan_id is not null and coalesce(transaction_type, '') != 'disbursement'"
-        ~ " and (first_disbursed_at is null"
-        ~ " or (is_in_time_range and is_in_partition and transaction_at < first_disbursed_at))"),
-    ('missing_exchange_rate',
-        'country_currency_code is not null and is_in_time_range and is_in_partition'
-        ~ ' and local_per_usd is null'),
+        ~ ' and (first_disbursed_at is null or (is_in_time_range and is_in_partition'
+        ~ ' and transaction_at < first_disbursed_at))'),
+    ('missing_exchange_rate', 'country_currency_code is not null and is_in_time_range'
+        ~ ' and is_in_partition and local_per_usd is null'),
 ] -%}
 
 with
@@ -52,12 +47,26 @@ transactions as (
 
 ),
 
-deduplicated as (
+-- Only the duplicates and each partition's version: joining every row back to its copy
+-- in int_transactions_deduplicated would cost more than the rest of the validation.
+duplicates as (
 
-    select * from {{ deduplicated }}
-    {%- if is_incremental() %}
-    where {{ in_partitions(partitions) }}
-    {%- endif %}
+    select
+        source_file,
+        source_row_number
+    from {{ deduplicated }}
+    where is_duplicate
+
+),
+
+versions as (
+
+    select
+        partition_year,
+        partition_month,
+        max(deduplicated_at) as deduplicated_at
+    from {{ deduplicated }}
+    group by partition_year, partition_month
 
 ),
 
@@ -71,16 +80,16 @@ facts as (
 
     select
         transactions.*,
-        deduplicated.is_duplicate,
-        deduplicated.partition_fingerprint,
-        deduplicated.deduplicated_at,
-        first_disbursements.first_disbursed_at,
-        transactions.transaction_at >= {{ first_transaction_at }}
-        and transactions.transaction_at <= {{ now }} as is_in_time_range
+        duplicates.source_file is not null as is_duplicate,
+        versions.deduplicated_at,
+        first_disbursements.first_disbursed_at
     from transactions
-    inner join deduplicated
-        on transactions.source_file = deduplicated.source_file
-        and transactions.source_row_number = deduplicated.source_row_number
+    inner join versions
+        on transactions.partition_year = versions.partition_year
+        and transactions.partition_month = versions.partition_month
+    left join duplicates
+        on transactions.source_file = duplicates.source_file
+        and transactions.source_row_number = duplicates.source_row_number
     left join first_disbursements
         on transactions.loan_id = first_disbursements.loan_id
 
@@ -107,9 +116,7 @@ validated as (
         local_per_usd,
         amount_usd,
         transaction_at,
-        transaction_date,
         month_start_date,
-        partition_fingerprint,
         deduplicated_at,
         cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}' as timestamp) as validated_at,
         {{ rejection_reasons(rules) | indent(8) }}
