@@ -14,8 +14,11 @@
     {#- By its own name and type, not the relation cache's view of it: a seed rebuilt with
         cascade on PostgreSQL takes its dependent views away under the cache. -#}
     {% do adapter.drop_relation(audit) %}
+    {#- A mart published by version shows its current version here (see publish_marts). -#}
+    {%- set versioned = config.get('meta', {}).get('publish_versions') -%}
+    {%- set audited_sql = versioned_sql(sql, ref(versioned.versions)) if versioned else sql -%}
     {% call statement('main') -%}
-        {{ get_create_view_as_sql(audit, sql) }}
+        {{ get_create_view_as_sql(audit, audited_sql) }}
     {%- endcall %}
     {{ run_hooks(post_hooks, inside_transaction=True) }}
     {% do adapter.commit() %}

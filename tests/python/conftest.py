@@ -134,10 +134,11 @@ BOOKKEEPING_COLUMNS = ("validated_at",)
 
 
 def published_marts(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """The tables analysts query: every table in the public schema (main)."""
+    """The marts analysts query: every table and view in the public schema (main)."""
     rows = con.execute(
         "select table_name from information_schema.tables where table_catalog = "
-        "current_database() and table_schema = 'main' and table_type = 'BASE TABLE' order by 1"
+        "current_database() and table_schema = 'main' "
+        "and table_type in ('BASE TABLE', 'VIEW') order by 1"
     ).fetchall()
     return [name for (name,) in rows]
 

@@ -38,7 +38,7 @@ from conftest import (
 
 INCREMENTAL_MODELS = (
     "int_transactions_deduplicated",
-    "int_transactions_validated",
+    "int_transaction_validations",
     "int_transactions_aggregated_to_country_months",
     "int_transactions_aggregated_to_sector_months",
 )
@@ -368,7 +368,7 @@ def test_each_change_gives_what_a_full_refresh_gives(chain: dict, step: str) -> 
 def test_each_change_rebuilds_only_the_partitions_it_touches(chain: dict, step: str) -> None:
     result = chain[step]
     assert result["rebuilt"]["int_transactions_deduplicated"] == result["expected"]
-    assert result["rebuilt"]["int_transactions_validated"] == result["expected"]
+    assert result["rebuilt"]["int_transaction_validations"] == result["expected"]
     for model in INCREMENTAL_MODELS[2:]:
         # The aggregates follow the months validated again (a month with no valid rows
         # left, like a withdrawn one, is one they delete).

@@ -74,7 +74,7 @@ def duck_marts(database: Path) -> dict[str, list[dict]]:
     with duckdb.connect(str(database), read_only=True) as con:
         names = [n for (n,) in con.execute(
             "select table_name from information_schema.tables "
-            "where table_schema = 'main' and table_type = 'BASE TABLE'"
+            "where table_schema = 'main' and table_type in ('BASE TABLE', 'VIEW')"
         ).fetchall()]  # fmt: skip
         return {name: _rows(con.execute(f"select * from main.{name}")) for name in names}
 
@@ -89,7 +89,7 @@ def pg_marts(postgres: server.Server) -> dict[str, list[dict]]:
     ):
         cursor.execute(
             "select table_name from information_schema.tables "
-            "where table_schema = %s and table_type = 'BASE TABLE'",
+            "where table_schema = %s and table_type in ('BASE TABLE', 'VIEW')",
             [PG_SCHEMA],
         )
         names = [name for (name,) in cursor.fetchall()]
