@@ -89,7 +89,7 @@ def full_then_month(
     base: Path, extended: Path, folder: Path, runs: dict[str, list[Run]], suffix: str = ""
 ) -> Numbers:
     """A full build of `base` into an empty warehouse, then the incremental build of the
-    appended month, checked; the mart's numbers after the full build."""
+    appended month; the mart's numbers after the full build."""
     # dbt reads the data through one path that points at the base dataset for the full
     # build and at the base plus one month for the incremental one: the same path, so
     # dbt's partial parsing holds, as it does for a user whose data folder gets a month.
@@ -102,7 +102,6 @@ def full_then_month(
     expected = mart_numbers(folder / "warehouse.duckdb")
     point(raw, extended)
     add(runs, "incremental" + suffix, dbt_build(raw, folder))
-    check_incremental(extended, folder)
     return expected
 
 
@@ -137,7 +136,11 @@ def benchmark_size(size: int, plan: Plan, work: Path) -> dict:
             datasets.append_month(base, extended)
             extra["month_rows"] = datasets.added_rows(base, extended)
         expected = full_then_month(base, extended, work / "build", runs)
+        check_incremental(extended, work / "build")
         if plan.shorter_history_at(size):
+            # Not checked against the floor, which applies no rules: on a cut history the
+            # payments of loans disbursed before the cut are quarantined (a payment needs
+            # its loan's first disbursement). The build's own reconciliation tests hold.
             short_base, short_extended = shorter_history(base, extended, plan.reference, work)
             extra["shorter_history_rows"] = sum(datasets.partition_rows(short_base).values())
             full_then_month(short_base, short_extended, work / "shorter", runs, SHORTER)
