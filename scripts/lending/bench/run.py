@@ -312,12 +312,13 @@ def show(report: dict) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     plan = Plan(args.sizes, args.rounds, args.large_rounds, args.reference_size, args.large_size)
-    started = datetime.now(UTC).isoformat(timespec="seconds")
+    # When and what was measured: the code at the start, whatever changes meanwhile.
+    started, measured_commit = datetime.now(UTC).isoformat(timespec="seconds"), project.commit()
     with tempfile.TemporaryDirectory(dir=args.work) as folder:
         measured = measure(plan, args, Path(folder))
     report = {
         "measured_at": started,
-        "commit": project.commit(),
+        "commit": measured_commit,
         "machine": machine(),
         "rounds": plan.rounds,
         "large_rounds": plan.large_rounds,
