@@ -38,6 +38,8 @@ CHROMIUM := /usr/bin/chromium
 PG_BIN := /usr/lib/postgresql/15/bin
 DOCS_PORT ?= 8080
 BENCH_SIZES ?= 50K,1M,10M
+# pytest workers: the modules run in parallel, each whole on one worker (tests/python/conftest.py).
+PYTEST_WORKERS ?= 2
 BENCH_ROUNDS ?= 3
 NEEDS_WAREHOUSE = @test -f $(DBT_DUCKDB_PATH) || { \
 	echo "make $@: $(DBT_DUCKDB_PATH) not found; run 'make run' first" >&2; exit 1; }
@@ -108,7 +110,7 @@ lint: $(DEV_STAMP) ## ruff (lint + format), yamllint, secret scan, sqlfluff on t
 	$(BIN)/sqlfluff lint models tests
 
 pytest: $(DEV_STAMP) install-browser install-postgres ## Generator, end-to-end dbt, docs site, metrics, report
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=15
 
 redshift-check: $(DEV_STAMP) ## Compile for Redshift offline and check the SQL (after build)
 	$(BIN)/lending-redshift-check --duckdb $(DBT_DUCKDB_PATH)
