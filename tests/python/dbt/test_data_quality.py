@@ -258,6 +258,21 @@ def test_each_structural_fault_is_named_with_its_place_and_remedy(
     assert str(raw / relative.rsplit("/", 1)[0]) in problem  # names the place
 
 
+def test_a_partition_named_in_non_ascii_digits_is_refused(
+    default_dataset: Path, tmp_path: Path
+) -> None:
+    """Python's \\d matches every script's digits: a full-width year would pass it."""
+    raw = tmp_path / "raw"
+    shutil.copytree(default_dataset, raw)
+    full_width = raw / "demographics" / "year=\uff12\uff10\uff12\uff12"
+    (raw / "demographics" / "year=2022").rename(full_width)
+
+    (problem,) = raw_structure.problems(raw, raw_structure.load_tables())
+
+    assert problem.startswith(f"{full_width}: unexpected folder")
+    assert "partitions of demographics are named year=YYYY" in problem
+
+
 @pytest.mark.slow
 def test_a_bare_dbt_build_stops_on_a_retyped_column_before_any_model(
     small_build: dict, tmp_path: Path
