@@ -86,7 +86,7 @@ lint: $(DEV_STAMP) ## ruff (lint + format), yamllint, secret scan, sqlfluff on t
 	@# committed baseline; `lending-secrets-history` scans the history (CI).
 	git ls-files -z --cached --others --exclude-standard \
 		| xargs -0 $(BIN)/detect-secrets-hook --baseline .secrets.baseline
-	@mkdir -p $(WAREHOUSE_DIR)
+	@mkdir -p -m 700 $(WAREHOUSE_DIR)
 	$(BIN)/sqlfluff lint models tests
 
 pytest: $(DEV_STAMP) install-browser ## Generator, end-to-end dbt, docs site, metrics, report

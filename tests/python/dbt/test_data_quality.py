@@ -344,7 +344,7 @@ def test_builds_wait_for_each_other_and_give_identical_marts(small_build: dict) 
 
     assert first.returncode == 0, first_output[-3000:]
     assert second.returncode == 0, second.stdout[-3000:]
-    assert f"Another build (pid {first.pid})" in second.stdout
+    assert f"Another build (pid {first.pid}, building)" in second.stdout
     assert "waiting for it to finish" in second.stdout
     assert mart_fingerprints(small_build["database"]) == small_build["fingerprints"]
 
