@@ -18,6 +18,7 @@ output "dbt_environment" {
     AWS_REGION                    = local.region
     REDSHIFT_EXTERNAL_SCHEMA      = var.external_schema
     REDSHIFT_ANALYST_ROLE         = var.analyst_role
+    REDSHIFT_ENGINEER_ROLE        = var.engineer_role
     REDSHIFT_SPECTRUM_ROLE_ARN    = aws_iam_role.spectrum.arn
     BANK_LAKE_S3_URI              = local.bank_lake_s3_uri
     BANK_LAKE_CATALOG_DATABASE    = aws_glue_catalog_database.raw.name

@@ -6,6 +6,8 @@
 #   stages the external tables.
 # - analysts (role var.analyst_role): usage on the marts schema; dbt grants select on each
 #   mart at every build (the marts' grants config).
+# - engineers (role var.engineer_role): usage on the quarantine schema, where the raw
+#   rejected rows are published; dbt grants select on those marts at every build.
 # - slim CI (the CI role, user IAMR:<its name>): reads the marts schema and the external
 #   schema, what `dbt build --defer` reads; creates a ci_* schema only through
 #   ci_admin.create_ci_schema, and drops only the ci_* schemas it owns.
@@ -22,6 +24,9 @@ locals {
   # Quoted identifiers: IAM-derived user names hold ':' and '-'.
   deploy_user = "\"${local.deploy_db_user}\""
   ci_user     = "\"${local.ci_db_user}\""
+  # The quarantine marts' schema (dbt_project.yml: +schema quarantine, appended to the
+  # target schema).
+  quarantine_schema = "${var.marts_schema}_quarantine"
 }
 
 # --- Identities -------------------------------------------------------------------------
@@ -53,6 +58,15 @@ resource "aws_redshiftdata_statement" "create_analyst_role" {
   depends_on = [aws_redshiftdata_statement.create_ci_user]
 }
 
+resource "aws_redshiftdata_statement" "create_engineer_role" {
+  workgroup_name = local.data_api.workgroup_name
+  database       = local.data_api.database
+  secret_arn     = local.data_api.secret_arn
+  sql            = "create role ${var.engineer_role}"
+
+  depends_on = [aws_redshiftdata_statement.create_analyst_role]
+}
+
 # --- The deploy identity owns production --------------------------------------------------
 
 resource "aws_redshiftdata_statement" "deploy_creates_schemas" {
@@ -61,7 +75,7 @@ resource "aws_redshiftdata_statement" "deploy_creates_schemas" {
   secret_arn     = local.data_api.secret_arn
   sql            = "grant create on database ${var.database_name} to ${local.deploy_user}"
 
-  depends_on = [aws_redshiftdata_statement.create_analyst_role]
+  depends_on = [aws_redshiftdata_statement.create_engineer_role]
 }
 
 resource "aws_redshiftdata_statement" "create_marts_schema" {
@@ -71,6 +85,17 @@ resource "aws_redshiftdata_statement" "create_marts_schema" {
   sql            = "create schema if not exists ${var.marts_schema} authorization ${local.deploy_user}"
 
   depends_on = [aws_redshiftdata_statement.deploy_creates_schemas]
+}
+
+# The quarantine's schema too, owned by the deploy identity, so that the engineers' grant
+# below can name it before the first build (dbt finds it present and uses it).
+resource "aws_redshiftdata_statement" "create_quarantine_schema" {
+  workgroup_name = local.data_api.workgroup_name
+  database       = local.data_api.database
+  secret_arn     = local.data_api.secret_arn
+  sql            = "create schema if not exists ${local.quarantine_schema} authorization ${local.deploy_user}"
+
+  depends_on = [aws_redshiftdata_statement.create_marts_schema]
 }
 
 # Created here with the Spectrum role, then handed to the deploy identity: only an external
@@ -86,7 +111,7 @@ resource "aws_redshiftdata_statement" "create_external_schema" {
     iam_role '${aws_iam_role.spectrum.arn}'
   SQL
 
-  depends_on = [aws_redshiftdata_statement.create_marts_schema]
+  depends_on = [aws_redshiftdata_statement.create_quarantine_schema]
 }
 
 resource "aws_redshiftdata_statement" "deploy_owns_external_schema" {
@@ -109,6 +134,17 @@ resource "aws_redshiftdata_statement" "analysts_use_marts_schema" {
   depends_on = [aws_redshiftdata_statement.deploy_owns_external_schema]
 }
 
+# --- Engineers read the quarantine ---------------------------------------------------------
+
+resource "aws_redshiftdata_statement" "engineers_use_quarantine_schema" {
+  workgroup_name = local.data_api.workgroup_name
+  database       = local.data_api.database
+  secret_arn     = local.data_api.secret_arn
+  sql            = "grant usage on schema ${local.quarantine_schema} to role ${var.engineer_role}"
+
+  depends_on = [aws_redshiftdata_statement.analysts_use_marts_schema]
+}
+
 # --- Slim CI reads what --defer needs ------------------------------------------------------
 
 resource "aws_redshiftdata_statement" "ci_uses_marts_schema" {
@@ -117,7 +153,7 @@ resource "aws_redshiftdata_statement" "ci_uses_marts_schema" {
   secret_arn     = local.data_api.secret_arn
   sql            = "grant usage on schema ${var.marts_schema} to ${local.ci_user}"
 
-  depends_on = [aws_redshiftdata_statement.analysts_use_marts_schema]
+  depends_on = [aws_redshiftdata_statement.engineers_use_quarantine_schema]
 }
 
 # dbt replaces tables on every build, so existing grants do not last: the deploy

@@ -35,7 +35,7 @@
         {{ log('Marts NOT published: ' ~ blocking | length ~ ' node(s) did not pass: '
             ~ blocking[:5] | join(', ') ~ ('...' if blocking | length > 5 else '')
             ~ '. Analysts still see the last passing build; this build is in the '
-            ~ target.schema ~ '_audit schema.', info=true) }}
+            ~ _mart_schemas(marts, '_audit') | join(' and ') ~ ' schema.', info=true) }}
         {{ return('') }}
     {%- elif unbuilt -%}
         {{ log('Marts not published: this run did not build ' ~ unbuilt | join(', ')
@@ -73,13 +73,22 @@
     {%- endfor -%}
     {%- do adapter.commit() -%}
     {{ log('Published ' ~ published | length ~ ' of ' ~ marts | length ~ ' marts to schema '
-        ~ target.schema ~ (': ' ~ published | join(', ') if published else ' (none changed)'),
-        info=true) }}
+        ~ _mart_schemas(marts) | join(' and ')
+        ~ (': ' ~ published | join(', ') if published else ' (none changed)'), info=true) }}
     {{ return('') }}
 {% endmacro %}
 
 
-{# The statements that make a mart's published table equal its audit view. #}
+{# The schemas the marts are published to (with `suffix`: their audit schemas), in order. #}
+{% macro _mart_schemas(marts, suffix='') -%}
+    {%- set schemas = [] -%}
+    {%- for schema in marts | map(attribute='schema') | unique | sort -%}
+        {%- do schemas.append(schema ~ suffix) -%}
+    {%- endfor -%}
+    {{ return(schemas) }}
+{%- endmacro %}
+
+
 {# Every mart's create table and grants, as publish_marts would run them on a first build. #}
 {% macro published_tables_ddl() -%}
     {%- set statements = [] -%}

@@ -28,6 +28,7 @@
         'REDSHIFT_SCHEMA': identifier,
         'REDSHIFT_EXTERNAL_SCHEMA': identifier,
         'REDSHIFT_ANALYST_ROLE': identifier,
+        'REDSHIFT_ENGINEER_ROLE': identifier,
         'BANK_LAKE_CATALOG_DATABASE': identifier,
         'BANK_LAKE_S3_URI': (
             's3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[A-Za-z0-9_.=-]+)+/?',

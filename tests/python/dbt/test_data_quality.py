@@ -32,10 +32,11 @@ from lending.generator.defects import DEMOGRAPHIC_DEFECTS, INDICATOR_DEFECTS, TR
 
 DIRTY_TRANSACTIONS = 6_000
 DEFECT_RATE = "0.02"
+# The quarantine, in a schema of its own (the engineers' role's, on Redshift).
 REJECTED_TABLES = {
-    "transactions": "fct_rejected_transactions",
-    "economic_indicators": "fct_rejected_economic_indicators",
-    "demographics": "fct_rejected_demographics",
+    "transactions": "main_quarantine.fct_rejected_transactions",
+    "economic_indicators": "main_quarantine.fct_rejected_economic_indicators",
+    "demographics": "main_quarantine.fct_rejected_demographics",
 }
 
 
@@ -134,7 +135,7 @@ def test_raw_rows_equal_valid_facts_plus_rejected_rows_per_month(dirty: dict) ->
             ) as facts using (partition_year, partition_month)
             left join (
                 select partition_year, partition_month, count(*) as rejected_rows
-                from fct_rejected_transactions group by all
+                from main_quarantine.fct_rejected_transactions group by all
             ) as quarantine using (partition_year, partition_month)
             """
         ).fetchall()

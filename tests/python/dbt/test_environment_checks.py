@@ -31,6 +31,7 @@ NEVER_IN_SQL = {
 HOSTILE = {
     "REDSHIFT_EXTERNAL_SCHEMA": 'bank_lake"; drop schema analytics cascade; --',
     "REDSHIFT_ANALYST_ROLE": "analysts; grant all on schema analytics to public",
+    "REDSHIFT_ENGINEER_ROLE": "engineers, public",
     "BANK_RAW_DATA_PATH": "data/raw/x.parquet'); copy (select 1) to '/tmp/x' (--",
     "REDSHIFT_SCHEMA": 'analytics"."x',
     "REDSHIFT_DATABASE": "Analytics Prod",

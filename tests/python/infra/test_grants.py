@@ -24,6 +24,7 @@ ALLOWED = {
     },
     "deploy": {("create", "database {database_name}")},
     "analysts": {("usage", "schema {marts_schema}")},
+    "engineers": {("usage", "schema {marts_schema}_quarantine")},
 }
 GRANT = re.compile(r"\bgrant (\w+) on (.+?) to (role )?(\S+)$")
 
@@ -45,6 +46,7 @@ def statements(config: Terraform) -> dict[str, str]:
 def grant_problems(config: Terraform) -> list[str]:
     grantees = {'"IAMR:role-ci"': "ci", '"IAMR:role-orchestrator"': "deploy"}
     grantees[resolve(config, "${var.analyst_role}")] = "analysts"
+    grantees[resolve(config, "${var.engineer_role}")] = "engineers"
     variables = {name: resolve(config, f"${{var.{name}}}") for name in config.variables}
     allowed = {
         who: {(privilege, target.format(**variables)) for privilege, target in pairs}
