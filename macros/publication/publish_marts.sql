@@ -51,7 +51,14 @@
     {%- set statements = [] -%}
     {%- set published = [] -%}
     {%- for node in marts -%}
-        {%- set code_version = code_checksum([node.name]) -%}
+        {#- A new pseudonymisation key changes every pseudonym: publish the whole mart. -#}
+        {%- set version = namespace(code=code_checksum([node.name])) -%}
+        {%- for column in node.columns.values() if column.meta.get('pseudonymised') -%}
+            {%- if loop.first -%}
+                {%- set version.code = local_md5(version.code ~ pseudonymisation_key_version()) -%}
+            {%- endif -%}
+        {%- endfor -%}
+        {%- set code_version = version.code -%}
         {%- set node_statements = publication_statements(
             node, same_code=published_code.get(node.name) == code_version
         ) -%}

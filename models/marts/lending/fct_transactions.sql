@@ -1,6 +1,8 @@
 {#
     Published month by month (meta publish_partition_by in dbt_project.yml): a build
     copies to the published table only the months validated again since the last one.
+    borrower_id is a pseudonym, a keyed hash of the bank's identifier (macros/
+    pseudonymisation/); the key is read from its table, never written into this SQL.
 #}
 with
 
@@ -8,6 +10,12 @@ transactions as (
 
     select * from {{ ref('int_transactions_validated') }}
     where is_valid
+
+),
+
+pseudonymisation_key as (
+
+    select pseudonymisation_key from {{ pseudonymisation_key_relation() }}
 
 ),
 
@@ -36,7 +44,8 @@ joined as (
     select
         transactions.transaction_id,
         transactions.loan_id,
-        transactions.borrower_id,
+        {{ keyed_hash('transactions.borrower_id', 'pseudonymisation_key.pseudonymisation_key') }}
+            as borrower_id,
         transactions.country_code,
         countries.country_name,
         countries.subregion,
@@ -58,6 +67,7 @@ joined as (
         transactions.source_row_number,
         transactions.validated_at
     from transactions
+    cross join pseudonymisation_key
     left join countries
         on transactions.country_code = countries.country_code
     left join sectors

@@ -23,6 +23,7 @@ CONSUMERS = (
     "profiles.yml",
     "dbt_project.yml",
     "macros/warehouse/stage_external_sources.sql",
+    "macros/pseudonymisation/pseudonymisation_key.sql",
     "models/staging/bank/_bank__sources.yml",
     "scripts/lending/publish/s3.py",
     ".github/workflows/ci.yml",
