@@ -78,10 +78,13 @@ generate: $(RUNTIME_STAMP) ## Regenerate the default dataset in data/raw
 build: $(RUNTIME_STAMP) ## Check the raw data's structure, dbt build, print a summary
 	$(BIN)/lending-build $(RUN_BUILD_ARGS)
 
-lint: $(DEV_STAMP) ## ruff (lint + format), yamllint, secret scan, sqlfluff on the dbt SQL
+lint: $(DEV_STAMP) ## ruff (lint + format), yamllint, zizmor, secret scan, sqlfluff on the dbt SQL
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/yamllint --strict .
+	@# The workflows' security audit: actions pinned to commits, no persisted credentials,
+	@# no template expansion in scripts (SECURITY.md). Offline: no GitHub API here.
+	$(BIN)/zizmor --offline --quiet .github/workflows
 	@# detect-secrets on what git tracks or would add, with the plugins and filters of the
 	@# committed baseline; `lending-secrets-history` scans the history (CI).
 	git ls-files -z --cached --others --exclude-standard \

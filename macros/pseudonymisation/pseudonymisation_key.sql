@@ -66,7 +66,7 @@
     {%- endif -%}
     {%- set key = pseudonymisation_key() -%}
     {%- set relation = pseudonymisation_key_relation() -%}
-    {%- do adapter.create_schema(relation) -%}
+    {%- do ensure_schema(relation) -%}
     {%- do run_query(
         'create table if not exists ' ~ relation ~ ' (pseudonymisation_key varchar(256) not null)'
     ) -%}

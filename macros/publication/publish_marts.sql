@@ -123,7 +123,7 @@
     {%- set relation = api.Relation.create(
         database=target.database, schema=target.schema ~ '_audit', identifier='publication_log'
     ) -%}
-    {%- do adapter.create_schema(relation) -%}
+    {%- do ensure_schema(relation) -%}
     {%- do run_query('create table if not exists ' ~ relation
         ~ ' (mart varchar(64), code_version varchar(32), published_at timestamp)') -%}
     {{ return(relation) }}

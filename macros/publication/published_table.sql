@@ -12,7 +12,7 @@
     ) -%}
 
     {{ run_hooks(pre_hooks, inside_transaction=False) }}
-    {% do adapter.create_schema(audit) %}
+    {% do ensure_schema(audit) %}
     {{ run_hooks(pre_hooks, inside_transaction=True) }}
     {% if existing is not none %}
         {% do adapter.drop_relation(existing) %}
