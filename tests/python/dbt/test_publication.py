@@ -124,7 +124,7 @@ def test_a_delivery_over_the_rejection_threshold_publishes_nothing(
     assert (
         scalar(
             project.database,
-            "select count(*) from main_audit.fct_rejected_economic_indicators "
+            "select count(*) from main_quarantine_audit.fct_rejected_economic_indicators "
             "where month_start_date = date '2024-09-01'",
         )
         == 2
