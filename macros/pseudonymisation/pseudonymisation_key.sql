@@ -22,6 +22,31 @@
 {%- endmacro %}
 
 
+{#-
+    The key of the published pseudonyms: publish_marts copies this build's key here in the
+    publication's transaction, and the published marts read it, so a key takes effect for
+    analysts with the first build that publishes, never with one that fails.
+-#}
+{% macro published_pseudonymisation_key_relation() -%}
+    {{ return(pseudonymisation_key_relation().incorporate(
+        path={'identifier': 'published_pseudonymisation_key'}
+    )) }}
+{%- endmacro %}
+
+
+{#- publish_marts' statements that make the published key this build's key. -#}
+{% macro published_key_statements() -%}
+    {%- set published = published_pseudonymisation_key_relation() -%}
+    {{ return([
+        'create table if not exists ' ~ published
+            ~ ' (pseudonymisation_key varchar(256) not null)',
+        'delete from ' ~ published,
+        'insert into ' ~ published ~ ' (pseudonymisation_key) select pseudonymisation_key from '
+            ~ pseudonymisation_key_relation(),
+    ]) }}
+{%- endmacro %}
+
+
 {#- The key, checked: never echoed in an error. -#}
 {% macro pseudonymisation_key() -%}
     {%- set development_key = 'development-only-key-it-protects-nothing' -%}

@@ -68,10 +68,21 @@ def raw(default_dataset: Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
+# Where a build reads and writes: a shell that exported them must not steer the tests.
+PER_BUILD_VARIABLES = (
+    "BANK_RAW_DATA_PATH",
+    "DBT_DUCKDB_PATH",
+    "DBT_TARGET_PATH",
+    "DBT_LOG_PATH",
+    "DBT_PROJECT_DIR",
+)
+
+
 @pytest.fixture(scope="session")
 def dbt_env() -> dict[str, str]:
-    """Environment for running dbt from the tests: no telemetry, the project's profiles."""
-    env = dict(os.environ)
+    """Environment for running dbt from the tests: no telemetry, the project's profiles,
+    and none of the caller's own data, warehouse or target paths (each test sets its own)."""
+    env = {k: v for k, v in os.environ.items() if k not in PER_BUILD_VARIABLES}
     env.update(DO_NOT_TRACK="1", DBT_PROFILES_DIR=str(PROJECT_ROOT))
     return env
 
@@ -127,10 +138,11 @@ MART_SCHEMAS = ("main", "main_quarantine")
 
 
 def published_marts(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    """The published marts, each with its schema: every table in the mart schemas."""
+    """The published marts, each with its schema: every table and view in the mart schemas."""
     rows = con.execute(
         "select table_name, table_schema from information_schema.tables where table_catalog "
-        "= current_database() and table_schema in ? and table_type = 'BASE TABLE' order by 1",
+        "= current_database() and table_schema in ? and table_type in ('BASE TABLE', 'VIEW') "
+        "order by 1",
         [list(MART_SCHEMAS)],
     ).fetchall()
     return dict(rows)
@@ -215,6 +227,8 @@ ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS_DIR", PROJECT_ROOT / "test-artif
 NOT_PROJECT = shutil.ignore_patterns(
     ".git",
     ".venv",
+    ".venv-*",
+    ".pg",
     "target",
     "logs",
     "data",
@@ -344,3 +358,20 @@ def s3_env(s3_endpoint: str) -> dict[str, str]:
         AWS_ENDPOINT_URL_S3=s3_endpoint,
     )
     return env
+
+
+# Under `pytest -n 2 --dist loadgroup` (make pytest) a worker runs whole groups. A module's
+# tests share its builds, so a module is one group; modules that read one of the session's
+# shared builds join that build's group, so it is built once, not once per worker.
+SHARED_BUILDS = ("analyst_build", "small_build")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    groups: dict[str, str] = {}
+    for item in items:
+        module = item.nodeid.split("::")[0]
+        shared = [name for name in SHARED_BUILDS if name in getattr(item, "fixturenames", ())]
+        if shared or module not in groups:
+            groups[module] = shared[0] if shared else groups.get(module, module)
+    for item in items:
+        item.add_marker(pytest.mark.xdist_group(groups[item.nodeid.split("::")[0]]))

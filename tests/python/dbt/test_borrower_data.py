@@ -60,7 +60,16 @@ def keyed(tmp_path_factory: pytest.TempPathFactory, dbt_env: dict[str, str]) -> 
             "pairs": query(root / "warehouse.duckdb", PSEUDONYMS),
             "stdout": built.stdout,
         }
-    return {"root": root, "keys": (first, second), "builds": builds}
+    # A third key, in a build that publishes nothing (a partial selection): it is stored for
+    # the build's audit copies, but what analysts read keeps the published key.
+    partial = run_build(
+        "--select",
+        "fct_transactions",
+        env=dict(env, LENDING_PSEUDONYMISATION_KEY=secrets.token_hex(32)),
+    )
+    assert "Marts not published" in partial.stdout, partial.stdout[-4000:]
+    unpublished = query(root / "warehouse.duckdb", PSEUDONYMS)
+    return {"root": root, "keys": (first, second), "builds": builds, "unpublished": unpublished}
 
 
 @pytest.mark.slow
@@ -89,6 +98,12 @@ def test_a_new_key_gives_every_borrower_a_new_pseudonym(keyed: dict) -> None:
     first, second = (dict(keyed["builds"][key]["pairs"]) for key in keyed["keys"])
     assert first.keys() == second.keys()
     assert all(first[bank_id] != second[bank_id] for bank_id in first)
+
+
+@pytest.mark.slow
+def test_a_key_reaches_analysts_only_with_a_build_that_publishes(keyed: dict) -> None:
+    """fct_transactions is a view computing pseudonyms when read: from the published key."""
+    assert keyed["unpublished"] == keyed["builds"][keyed["keys"][1]]["pairs"]
 
 
 @pytest.mark.slow
