@@ -158,13 +158,28 @@ bench: $(DEV_STAMP) ## Measure issue 14's targets into benchmarks/results.json (
 clean: ## Remove dbt artifacts, generated data, the DuckDB file and reports (keeps .venv)
 	rm -rf target logs data reports test-artifacts
 
-# The pinned requirements first, then the project's own package (scripts/lending, editable,
-# so its console commands run the working tree's code).
-$(RUNTIME_STAMP): requirements.txt pyproject.toml
+# The pinned requirements first, hash-checked: requirements-lock.txt is requirements.txt with
+# the sha256 of every file PyPI has for each pin (`make lock`), and pip refuses any download
+# that differs. Then the project's own package (scripts/lending, editable, so its console
+# commands run the working tree's code), built with the locked setuptools.
+$(RUNTIME_STAMP): requirements-lock.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(PIP_INSTALL) -r requirements.txt
-	$(PIP_INSTALL) --no-deps -e .
+	$(PIP_INSTALL) --require-hashes -r requirements-lock.txt
+	$(PIP_INSTALL) --no-deps --no-build-isolation -e .
 	@touch $@
+
+# --- The hash lock: regenerate it after any change to requirements.txt (a test compares
+# the two). pip-tools has a venv of its own, pinned by requirements-lock-tools.txt.
+LOCK_VENV := .venv-lock
+
+.PHONY: lock
+
+lock: ## Regenerate requirements-lock.txt (sha256 of every pinned runtime file) from requirements.txt
+	@test -x $(LOCK_VENV)/bin/python || $(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/python -m pip install --quiet --disable-pip-version-check \
+		-r requirements-lock-tools.txt
+	$(LOCK_VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --no-strip-extras \
+		--no-emit-index-url --no-emit-find-links --output-file requirements-lock.txt requirements.txt
 
 $(DEV_STAMP): requirements-dev.txt $(RUNTIME_STAMP) $(BOUNCER_STAMP)
 	$(PIP_INSTALL) -r requirements-dev.txt

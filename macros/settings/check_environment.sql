@@ -25,6 +25,7 @@
     ) -%}
     {{ return({
         'REDSHIFT_DATABASE': identifier,
+        'PGDATABASE': identifier,
         'REDSHIFT_SCHEMA': identifier,
         'REDSHIFT_EXTERNAL_SCHEMA': identifier,
         'REDSHIFT_ANALYST_ROLE': identifier,

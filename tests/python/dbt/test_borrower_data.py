@@ -62,14 +62,23 @@ def keyed(tmp_path_factory: pytest.TempPathFactory, dbt_env: dict[str, str]) -> 
         }
     # A third key, in a build that publishes nothing (a partial selection): it is stored for
     # the build's audit copies, but what analysts read keeps the published key.
+    third = secrets.token_hex(32)
     partial = run_build(
-        "--select",
-        "fct_transactions",
-        env=dict(env, LENDING_PSEUDONYMISATION_KEY=secrets.token_hex(32)),
+        "--select", "fct_transactions", env=dict(env, LENDING_PSEUDONYMISATION_KEY=third)
     )
     assert "Marts not published" in partial.stdout, partial.stdout[-4000:]
-    unpublished = query(root / "warehouse.duckdb", PSEUDONYMS)
-    return {"root": root, "keys": (first, second), "builds": builds, "unpublished": unpublished}
+    return {
+        "root": root,
+        "keys": (first, second),
+        "unpublished_key": third,
+        "builds": builds,
+        "unpublished": query(root / "warehouse.duckdb", PSEUDONYMS),
+        "audited": query(root / "warehouse.duckdb", PSEUDONYMS.replace("main.", "main_audit.")),
+    }
+
+
+def keyed_hash(key: str, bank_id: int) -> str:
+    return hashlib.sha256(f"{key}|{bank_id}".encode()).hexdigest()
 
 
 @pytest.mark.slow
@@ -78,7 +87,7 @@ def test_borrower_ids_are_the_keyed_hash_of_the_banks_id(keyed: dict) -> None:
     pairs = keyed["builds"][key]["pairs"]
     assert len(pairs) == 2000
     for bank_id, pseudonym in pairs:
-        assert pseudonym == hashlib.sha256(f"{key}|{bank_id}".encode()).hexdigest()
+        assert pseudonym == keyed_hash(key, bank_id)
 
 
 @pytest.mark.slow
@@ -102,18 +111,25 @@ def test_a_new_key_gives_every_borrower_a_new_pseudonym(keyed: dict) -> None:
 
 @pytest.mark.slow
 def test_a_key_reaches_analysts_only_with_a_build_that_publishes(keyed: dict) -> None:
-    """fct_transactions is a view computing pseudonyms when read: from the published key."""
+    """fct_transactions is a view computing pseudonyms when read: the published one from
+    the published key, the audit copy (the build in progress) from the build's."""
     assert keyed["unpublished"] == keyed["builds"][keyed["keys"][1]]["pairs"]
+    audited = keyed["audited"]
+    assert len(audited) == 2000
+    assert all(pseudonym == keyed_hash(keyed["unpublished_key"], i) for i, pseudonym in audited)
 
 
 @pytest.mark.slow
 def test_the_key_is_in_no_sql_text_log_or_artifact(keyed: dict) -> None:
     root = keyed["root"]
-    for key in keyed["keys"]:
+    for key in (*keyed["keys"], keyed["unpublished_key"]):
         assert files_holding(root, key) == []
-    # Where it is: the private schema's one row, which no role is granted.
+    # Where it is: the private schema, which no role is granted: the latest build's key, and
+    # the key of the last publication.
     (stored,) = query(root / "warehouse.duckdb", "from main_private.pseudonymisation_key")
-    assert stored == (keyed["keys"][1],)
+    assert stored == (keyed["unpublished_key"],)
+    published = query(root / "warehouse.duckdb", "from main_private.published_pseudonymisation_key")
+    assert published == [(keyed["keys"][1],)]
 
 
 def compile_for_prod(tmp_path: Path, sql: str, **env: str) -> subprocess.CompletedProcess:

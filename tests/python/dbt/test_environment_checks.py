@@ -18,14 +18,16 @@ from lending.checks.redshift import offline_env
 DBT = str(Path(sys.executable).with_name("dbt"))
 CHECKS = PROJECT_ROOT / "macros" / "settings" / "check_environment.sql"
 ENV_VAR = re.compile(r"env_var\(\s*['\"]([A-Z][A-Z0-9_]*)['\"]")
-# Read by the project but never pasted into SQL: connection parameters of the profile, the
-# DuckDB configuration (passed to duckdb.connect, not to SQL), and the pseudonymisation key
-# (a bound parameter, checked on its own).
+# Read by the project but never pasted into SQL: connection parameters of the profiles
+# (the pg target's libpq variables but PGDATABASE, which names every relation), the DuckDB
+# configuration (passed to duckdb.connect, not to SQL), and the pseudonymisation key (a
+# bound parameter, checked on its own).
 NEVER_IN_SQL = {
     "REDSHIFT_AUTH_METHOD", "REDSHIFT_HOST", "REDSHIFT_PORT", "REDSHIFT_USER",
     "DBT_ENV_SECRET_REDSHIFT_PASSWORD", "REDSHIFT_CLUSTER_ID", "REDSHIFT_SERVERLESS",
     "REDSHIFT_SERVERLESS_WORKGROUP", "REDSHIFT_REGION", "DBT_DUCKDB_MEMORY_LIMIT",
     "DBT_DUCKDB_TEMP_DIRECTORY", "LENDING_PSEUDONYMISATION_KEY",
+    "PGHOST", "PGPORT", "PGUSER", "PGPASSWORD",
 }  # fmt: skip
 # What a reviewer tried: each would have ended its identifier or string and run its own SQL.
 HOSTILE = {
@@ -35,6 +37,7 @@ HOSTILE = {
     "BANK_RAW_DATA_PATH": "data/raw/x.parquet'); copy (select 1) to '/tmp/x' (--",
     "REDSHIFT_SCHEMA": 'analytics"."x',
     "REDSHIFT_DATABASE": "Analytics Prod",
+    "PGDATABASE": 'lending_research"."analytics"; drop schema analytics cascade; --',
     "BANK_LAKE_CATALOG_DATABASE": "raw' iam_role 'arn:aws:iam::1:role/x",
     "BANK_LAKE_S3_URI": "s3://lake/raw' iam_role default --",
     "REDSHIFT_SPECTRUM_ROLE_ARN": "default; drop table bank_lake.transactions",
