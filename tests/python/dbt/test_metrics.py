@@ -254,7 +254,8 @@ def test_year_on_year_metrics_match_the_same_month_a_year_earlier(
             strftime(this_month.month_start_date, '%Y-%m-%d'),
             this_month.disbursed_usd,
             year_earlier.booked_usd,
-            (this_month.disbursed_usd - year_earlier.booked_usd) / nullif(year_earlier.booked_usd, 0)
+            (this_month.disbursed_usd - year_earlier.booked_usd)
+                / nullif(year_earlier.booked_usd, 0)
         from monthly as this_month
         left join monthly as year_earlier
             on this_month.country_code = year_earlier.country_code
