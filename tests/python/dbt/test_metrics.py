@@ -278,7 +278,11 @@ def test_year_to_date_and_previous_month_match_fct_country_monthly(
     metric = query_metrics(
         analyst_build,
         tmp_path,
-        ["disbursed_usd_year_to_date", "disbursed_usd_previous_month"],
+        [
+            "disbursed_usd_year_to_date",
+            "disbursed_usd_previous_month",
+            "disbursed_usd_year_to_date_yoy_change",
+        ],
         ["metric_time__month"],
     )
     mart = mart_rows(
@@ -288,14 +292,22 @@ def test_year_to_date_and_previous_month_match_fct_country_monthly(
             select month_start_date, sum(disbursed_usd) as disbursed_usd
             from fct_country_monthly
             group by all
+        ),
+        to_date as (
+            select
+                month_start_date,
+                disbursed_usd,
+                sum(disbursed_usd) over (
+                    partition by year(month_start_date) order by month_start_date
+                ) as year_to_date
+            from months
         )
         select
             strftime(month_start_date, '%Y-%m-%d'),
-            sum(disbursed_usd) over (
-                partition by year(month_start_date) order by month_start_date
-            ),
-            lag(disbursed_usd) over (order by month_start_date)
-        from months
+            year_to_date,
+            lag(disbursed_usd) over (order by month_start_date),
+            year_to_date / nullif(lag(year_to_date, 12) over (order by month_start_date), 0) - 1
+        from to_date
         """,
     )
     latest = max(month for (month,) in mart)

@@ -69,7 +69,7 @@ def project(tmp_path_factory: pytest.TempPathFactory, dbt_env: dict[str, str]) -
     copy = project_copy(root, root / "raw", dbt_env)
     first = copy.build()
     assert first.returncode == 0, first.stdout[-5000:]
-    assert "Published 10 of 10 marts to schema main" in first.stdout
+    assert re.search(r"Published (\d+) of \1 marts to schema main", first.stdout)
     return copy
 
 
@@ -99,7 +99,7 @@ def published(project: ProjectCopy) -> None:
     before = mart_fingerprints(project.database)
     result = project.build(*EVERYDAY)
     assert result.returncode == 0, result.stdout[-5000:]
-    assert re.search(r"Published \d+ of 10 marts to schema main", result.stdout)
+    assert re.search(r"Published \d+ of \d+ marts to schema main", result.stdout)
     assert mart_fingerprints(project.database) != before
 
 
