@@ -49,7 +49,9 @@ ALL_PARTITIONS = "every partition"
 def rebuilt_partitions(log: Path) -> dict[str, set[str]]:
     """What each incremental model said it rebuilt in the latest run's log."""
     said: dict[str, set[str]] = {}
-    lines = log.read_text().splitlines()
+    # dbt rotates dbt.log (to dbt.log.1, .2, ...) when it grows large: read them in order.
+    rotated = sorted(log.parent.glob(f"{log.name}.*"), key=lambda p: -int(p.suffix[1:]))
+    lines = [line for part in (*rotated, log) for line in part.read_text().splitlines()]
     start = max(i for i, line in enumerate(lines) if "Running with dbt" in line)
     for line in lines[start:]:
         for model in INCREMENTAL_MODELS:
