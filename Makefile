@@ -35,13 +35,14 @@ BOUNCER := $(VENV)/bouncer
 BOUNCER_STAMP := $(BOUNCER)/.installed
 # The browser tests drive Debian's Chromium; test tools never download a browser.
 CHROMIUM := /usr/bin/chromium
+PG_BIN := /usr/lib/postgresql/15/bin
 DOCS_PORT ?= 8080
 BENCH_SIZES ?= 50K,1M,10M
 BENCH_ROUNDS ?= 3
 NEEDS_WAREHOUSE = @test -f $(DBT_DUCKDB_PATH) || { \
 	echo "make $@: $(DBT_DUCKDB_PATH) not found; run 'make run' first" >&2; exit 1; }
 
-.PHONY: help run test install install-dev install-browser generate build summary lint pytest \
+.PHONY: help run test install install-dev install-browser install-postgres pg-up pg-down pg-build generate build summary lint pytest \
 	redshift-check metadata docs docs-serve metrics report screenshots bench clean
 
 help: ## Show the available targets
@@ -51,7 +52,7 @@ run: $(RUNTIME_STAMP) ## Install, generate the default data, check it, dbt build
 	$(BIN)/lending-generate --skip-if-current
 	$(BIN)/lending-build $(RUN_BUILD_ARGS)
 
-test: $(DEV_STAMP) install-browser ## Run every check (what CI runs)
+test: $(DEV_STAMP) install-browser install-postgres ## Run every check (what CI runs)
 	$(MAKE) lint
 	$(MAKE) checkov
 	$(MAKE) pytest
@@ -64,6 +65,23 @@ test: $(DEV_STAMP) install-browser ## Run every check (what CI runs)
 install: $(RUNTIME_STAMP) ## Create .venv with the pinned runtime dependencies
 
 install-dev: $(DEV_STAMP) ## Add the pinned development and test tools
+
+install-postgres: ## Install Debian's postgresql for the PostgreSQL build (apt-get, as root)
+	@test -x $(PG_BIN)/initdb || { \
+		echo "Installing Debian's postgresql for the PostgreSQL build"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql \
+		|| { echo "Could not install postgresql: run 'apt-get install postgresql' as root" >&2; \
+		exit 1; }; }
+
+pg-up: $(RUNTIME_STAMP) install-postgres ## Start a local PostgreSQL in .pg/ and print its libpq variables
+	$(BIN)/lending-pg up
+
+pg-down: $(RUNTIME_STAMP) ## Stop the local PostgreSQL and remove .pg/
+	$(BIN)/lending-pg down
+
+pg-build: $(RUNTIME_STAMP) install-postgres ## Load the raw data and dbt build --target pg (throwaway server if none answers)
+	$(BIN)/lending-generate --skip-if-current
+	$(BIN)/lending-pg build
 
 install-browser: ## Install Debian's chromium for the browser tests (apt-get, as root)
 	@test -x $(CHROMIUM) || { \
@@ -89,7 +107,7 @@ lint: $(DEV_STAMP) ## ruff (lint + format), yamllint, secret scan, sqlfluff on t
 	@mkdir -p $(WAREHOUSE_DIR)
 	$(BIN)/sqlfluff lint models tests
 
-pytest: $(DEV_STAMP) install-browser ## Generator, end-to-end dbt, docs site, metrics, report
+pytest: $(DEV_STAMP) install-browser install-postgres ## Generator, end-to-end dbt, docs site, metrics, report
 	$(BIN)/python -m pytest
 
 redshift-check: $(DEV_STAMP) ## Compile for Redshift offline and check the SQL (after build)

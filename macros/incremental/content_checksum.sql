@@ -11,8 +11,24 @@
     cast(sum(hash({{ columns | join(', ') }})) as varchar)
 {%- endmacro %}
 
-{% macro default__content_checksum(columns) -%}
-    {#- Redshift: chain FNV hashes across the columns; a null hashes as an empty string. -#}
+{#
+    PostgreSQL: each row's values as text, md5-hashed, its first 60 bits as a number,
+    summed (numeric, so the sum cannot overflow); a null is '' like on Redshift.
+#}
+{% macro postgres__content_checksum(columns) -%}
+    {%- set row_text = [] -%}
+    {%- for column in columns -%}
+        {%- do row_text.append("coalesce(cast(" ~ column ~ " as varchar), '')") -%}
+    {%- endfor -%}
+    cast(sum(cast(('x' || substr(md5({{ row_text | join(" || '|' || ") }}), 1, 15))::bit(60)::bigint
+        as numeric)) as varchar)
+{%- endmacro %}
+
+{#
+    Redshift: chain FNV hashes across the columns; a null hashes as an empty string. Named
+    for Redshift: dbt-redshift dispatches to postgres__ macros before default__ ones.
+#}
+{% macro redshift__content_checksum(columns) -%}
     {%- set ns = namespace(expression='fnv_hash(0)') -%}
     {%- for column in columns -%}
         {%- set ns.expression = 'fnv_hash(coalesce(cast(' ~ column ~ ' as varchar), \'\'), '

@@ -5,14 +5,16 @@
     differs from the stored one, or that exist on one side only (a new month, or a month
     withdrawn from the delivery, whose rows must go):
 
-      int_transactions_validated  version = partition_fingerprint, which covers the
-                                  partition's rows, the month's exchange rates, the
-                                  reference seeds and the validation code
-                                  (int_transaction_partitions_fingerprinted), plus the
-                                  partitions a change elsewhere affects
-                                  (transaction_partitions_to_rebuild)
-      the models fed from it      version = validated_at of its valid rows: a partition
-                                  validated again is aggregated again
+      int_transactions_deduplicated   version = partition_fingerprint, which covers
+                                      the partition's rows, the month's exchange rates,
+                                      the reference seeds and the validation code
+                                      (int_transaction_partitions_fingerprinted), plus
+                                      the partitions a change elsewhere affects
+                                      (transaction_partitions_to_rebuild)
+      int_transaction_validations     version = deduplicated_at: a partition
+                                      deduplicated again is validated again
+      the models fed from it          version = validated_at of its valid rows: a
+                                      partition validated again is aggregated again
 
     A partition is a [year, month] pair. A model's rows carry theirs as partition_year and
     partition_month columns or, for models of valid rows only (whose month is their
@@ -44,6 +46,10 @@
     {%- endif -%}
     {%- set upstream_year, upstream_month = _partition_parts(upstream_month_column) -%}
     {%- set year, month = _partition_parts(month_column) -%}
+    {%- do _require_stored_columns(
+        [month_column or 'partition_year', version_column]
+        + (['code_version'] if code_version is not none else [])
+    ) -%}
     {%- set query -%}
         select
             coalesce(upstream.partition_year, stored.partition_year),
@@ -72,7 +78,9 @@
         ) as stored
             on upstream.partition_year = stored.partition_year
             and upstream.partition_month = stored.partition_month
+        {#- --full-refresh of a model that is never dropped (full_refresh=false): all. #}
         where
+            {{ '1 = 1 or' if flags.FULL_REFRESH }}
             upstream.version is null
             or stored.version is null
             or upstream.version != stored.version
@@ -84,6 +92,26 @@
     {%- endfor -%}
     {{ return(partitions) }}
 {% endmacro %}
+
+
+{#
+    The stored table must have the columns its versions are read from: one built by older
+    code may not, and dbt's on_schema_change check only runs after this macro's query.
+#}
+{% macro _require_stored_columns(names) -%}
+    {%- set stored = adapter.get_columns_in_relation(this) | map(attribute='name')
+        | map('lower') | list -%}
+    {%- set missing = names | reject('in', stored) | list -%}
+    {%- if missing -%}
+        {#- The whole project: only a whole build publishes (publish_marts). -#}
+        {%- set rebuild = "`dbt build --full-refresh`" -%}
+        {%- if config.get('full_refresh') is false -%}
+            {%- set rebuild = "`drop table " ~ this ~ "`, then " ~ rebuild -%}
+        {%- endif -%}
+        {{ exceptions.raise_compiler_error(this ~ ' was built by older code: it has no '
+            ~ missing | join(', ') ~ ' column. Rebuild it: ' ~ rebuild ~ '.') }}
+    {%- endif -%}
+{%- endmacro %}
 
 
 {#
@@ -113,6 +141,30 @@
     {%- if partitions | length > 0 -%}
         delete from {{ this }} where {{ in_partitions(partitions, month_column) }}
     {%- endif -%}
+{%- endmacro %}
+
+
+{#
+    Pre-hook of int_transaction_validations, a store of versions: delete the rows of the
+    partitions about to be validated again, except those of the version fct_transactions
+    is published with (main_audit.published_versions), which analysts keep seeing until
+    the next publication replaces them.
+#}
+{% macro delete_unpublished(partitions) -%}
+    {%- if partitions | length == 0 -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set kept = [] -%}
+    {%- set query = 'select partition_year, partition_month, validated_at from '
+        ~ published_versions() -%}
+    {%- for year, month, version in run_query(query).rows
+        if [year | int, month | int] in partitions -%}
+        {%- do kept.append('(partition_year = ' ~ year ~ ' and partition_month = ' ~ month
+            ~ " and validated_at = cast('" ~ version ~ "' as timestamp))") -%}
+    {%- endfor -%}
+    delete from {{ this }}
+    where {{ in_partitions(partitions) }}
+    {%- if kept %} and not ({{ kept | join(' or ') }}){% endif %}
 {%- endmacro %}
 
 

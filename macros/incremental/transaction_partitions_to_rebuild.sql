@@ -1,5 +1,5 @@
 {#
-    The partitions int_transactions_validated rebuilds on an incremental run: those whose
+    The partitions int_transactions_deduplicated rebuilds on an incremental run: those whose
     fingerprint changed (`fingerprints`: new, re-delivered, withdrawn, revised rate or
     reference data, changed rules), and the other partitions whose verdicts the change
     reaches through the two rules that look across months:

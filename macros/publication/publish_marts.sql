@@ -7,10 +7,9 @@
     its upstream was not audited). Then, in one transaction, every mart's audit view is
     copied to its published table: analysts see all of this build or none of it.
 
-    A mart with meta `publish_partition_by` (fct_transactions) is copied partition by
-    partition: only the partitions whose `publish_version_column` differs between the
-    audit view and the published table are replaced, so an incremental month publishes one
-    month. The others are small and replaced whole.
+    A mart with meta `publish_versions` (fct_transactions) is not copied: its published
+    relation is a view pinned to the versions this build validated (version_statements);
+    the others are small and replaced whole.
 #}
 {% macro publish_marts(results) %}
     {%- if not execute or flags.WHICH != 'build' -%}
@@ -19,7 +18,9 @@
     {%- set marts = published_nodes() -%}
     {%- set blocking = [] -%}
     {%- set built = [] -%}
+    {%- set compiled = {} -%}
     {%- for result in results -%}
+        {%- do compiled.update({result.node.unique_id: result.node.compiled_code}) -%}
         {%- if result.status in ('error', 'fail', 'skipped', 'runtime error') -%}
             {%- do blocking.append(result.node.name ~ ' (' ~ result.status ~ ')') -%}
         {%- elif result.status == 'success' -%}
@@ -44,46 +45,37 @@
     {%- endif -%}
 
     {%- set published_log = publication_log() -%}
-    {%- set published_code = {} -%}
-    {%- for row in run_query('select mart, code_version from ' ~ published_log).rows -%}
-        {%- do published_code.update({row[0]: row[1]}) -%}
-    {%- endfor -%}
     {%- set statements = [] -%}
-    {%- set published = [] -%}
     {%- for node in marts -%}
-        {%- set code_version = code_checksum([node.name]) -%}
-        {%- set node_statements = publication_statements(
-            node, same_code=published_code.get(node.name) == code_version
-        ) -%}
-        {%- if node_statements -%}
-            {%- do statements.extend(node_statements) -%}
-            {%- do statements.append(
-                "delete from " ~ published_log ~ " where mart = '" ~ node.name ~ "'") -%}
-            {%- do statements.append("insert into " ~ published_log ~ " (mart, code_version, published_at)"
-                ~ " values ('" ~ node.name ~ "', '" ~ code_version ~ "', "
-                ~ "cast('" ~ run_started_at.strftime('%Y-%m-%d %H:%M:%S') ~ "' as timestamp))") -%}
-            {%- do published.append(node.name) -%}
-        {%- endif -%}
+        {%- do statements.extend(publication_statements(node, compiled[node.unique_id])) -%}
+        {%- do statements.append(
+            "delete from " ~ published_log ~ " where mart = '" ~ node.name ~ "'") -%}
+        {%- do statements.append("insert into " ~ published_log
+            ~ " (mart, code_version, published_at) values ('" ~ node.name ~ "', '"
+            ~ code_checksum([node.name]) ~ "', cast('"
+            ~ run_started_at.strftime('%Y-%m-%d %H:%M:%S') ~ "' as timestamp))") -%}
     {%- endfor -%}
-    {#- One transaction: the first statement opens it (dbt begins one on demand), the
-        commit ends it, and any error before the commit leaves every published table as
-        it was. -#}
-    {%- for statement in statements -%}
-        {%- do run_query(statement) -%}
+    {#- One transaction: the first statement opens it (auto_begin), the commit ends it,
+        and any error before the commit leaves every published table as it was. -#}
+    {%- for sql in statements -%}
+        {%- call statement('publish_marts', auto_begin=true) -%}
+            {{ sql }}
+        {%- endcall -%}
     {%- endfor -%}
     {%- do adapter.commit() -%}
-    {{ log('Published ' ~ published | length ~ ' of ' ~ marts | length ~ ' marts to schema '
-        ~ target.schema ~ (': ' ~ published | join(', ') if published else ' (none changed)'),
-        info=true) }}
+    {{ log('Published ' ~ marts | length ~ ' of ' ~ marts | length ~ ' marts to schema '
+        ~ target.schema ~ ': ' ~ marts | map(attribute='name') | join(', '), info=true) }}
     {{ return('') }}
 {% endmacro %}
 
 
-{# The statements that make a mart's published table equal its audit view. #}
-{# Every mart's create table and grants, as publish_marts would run them on a first build. #}
+{#
+    Every copied mart's create table and grants, as publish_marts would run them on a first
+    build (a mart published by version is a view of its own SQL, checked as the model).
+#}
 {% macro published_tables_ddl() -%}
     {%- set statements = [] -%}
-    {%- for node in published_nodes() -%}
+    {%- for node in published_nodes() if not node.config.meta.get('publish_versions') -%}
         {%- do statements.append(published_table_ddl(node, published_relation(node))) -%}
         {%- do statements.extend(published_grants(node, published_relation(node))) -%}
     {%- endfor -%}
@@ -100,8 +92,8 @@
 
 
 {#
-    The publication log, in the audit schema: which code each mart was last published
-    with, and when. A mart published month by month is copied whole when its code changed.
+    The publication log, in the audit schema: when each mart was last published, and the
+    checksum of the code it was published with.
 #}
 {% macro publication_log() -%}
     {%- set relation = api.Relation.create(
@@ -114,44 +106,130 @@
 {%- endmacro %}
 
 
-{% macro publication_statements(node, same_code=false) -%}
+{% macro publication_statements(node, compiled_sql) -%}
     {%- set public = published_relation(node) -%}
     {%- set audit = audit_relation(public) -%}
     {%- set existing = adapter.get_relation(
         database=public.database, schema=public.schema, identifier=public.identifier
     ) -%}
     {%- set columns = node.columns.values() | map(attribute='name') | list -%}
-    {%- set partition_by = node.config.meta.get('publish_partition_by') -%}
-
-    {%- if partition_by and same_code and existing is not none
-        and _column_names(existing) == _column_names(audit) -%}
-        {%- set changed = _changed_partitions(
-            audit, public, partition_by, node.config.meta['publish_version_column']
-        ) -%}
-        {%- if not changed -%}
-            {{ return([]) }}
+    {%- set versioned = node.config.meta.get('publish_versions') -%}
+    {%- set statements = [] -%}
+    {%- if versioned -%}
+        {%- do statements.extend(version_statements(node, compiled_sql, versioned)) -%}
+        {%- if existing is not none -%}
+            {%- do statements.append('drop ' ~ existing.type ~ ' ' ~ existing) -%}
         {%- endif -%}
-        {%- set in_changed = partition_by ~ " in ('" ~ changed | join("', '") ~ "')" -%}
-        {{ return([
-            'delete from ' ~ public ~ ' where ' ~ in_changed,
-            'insert into ' ~ public ~ ' (' ~ columns | join(', ') ~ ')\nselect '
-                ~ columns | join(', ') ~ '\nfrom ' ~ audit ~ '\nwhere ' ~ in_changed,
-        ]) }}
+        {%- do statements.append(published_view_ddl(public, versioned_sql(
+            compiled_sql, published_versions(), "published.mart = '" ~ node.name ~ "'")))
+        -%}
+    {%- else -%}
+        {%- set staged = public.incorporate(path={'identifier': public.identifier ~ '__publishing'}) -%}
+        {%- do statements.extend([
+            'drop table if exists ' ~ staged,
+            published_table_ddl(node, staged),
+            'insert into ' ~ staged ~ ' (' ~ columns | join(', ') ~ ')\nselect '
+                ~ columns | join(', ') ~ '\nfrom ' ~ audit,
+        ]) -%}
+        {%- if existing is not none -%}
+            {%- do statements.append('drop ' ~ existing.type ~ ' ' ~ existing) -%}
+        {%- endif -%}
+        {%- do statements.append('alter table ' ~ staged ~ ' rename to ' ~ public.identifier) -%}
     {%- endif -%}
-
-    {%- set staged = public.incorporate(path={'identifier': public.identifier ~ '__publishing'}) -%}
-    {%- set statements = [
-        'drop table if exists ' ~ staged,
-        published_table_ddl(node, staged),
-        'insert into ' ~ staged ~ ' (' ~ columns | join(', ') ~ ')\nselect '
-            ~ columns | join(', ') ~ '\nfrom ' ~ audit,
-    ] -%}
-    {%- if existing is not none -%}
-        {%- do statements.append('drop ' ~ existing.type ~ ' ' ~ existing) -%}
-    {%- endif -%}
-    {%- do statements.append('alter table ' ~ staged ~ ' rename to ' ~ public.identifier) -%}
     {%- do statements.extend(published_grants(node, public)) -%}
     {{ return(statements) }}
+{%- endmacro %}
+
+
+{#
+    A mart published by version (meta publish_versions, fct_transactions): its rows are not
+    copied. The store it reads (int_transaction_validations) keeps each partition's
+    published version next to the current one, and the published mart is a view pinned to
+    the versions recorded in published_versions. Publishing records the current versions,
+    then removes from the store the versions nothing shows any more.
+#}
+{% macro version_statements(node, compiled_sql, versioned) -%}
+    {%- set published = published_versions() -%}
+    {%- set versions = _model_relation(versioned.versions) -%}
+    {%- set store = _model_relation(versioned.store) -%}
+    {%- set statements = [
+        "delete from " ~ published ~ " where mart = '" ~ node.name ~ "'",
+        "insert into " ~ published
+            ~ " (mart, partition_year, partition_month, month_start_date, validated_at)"
+            ~ "\nselect '" ~ node.name ~ "', partition_year, partition_month, month_start_date,"
+            ~ " validated_at\nfrom " ~ versions,
+    ] -%}
+    {%- set stale -%}
+        select distinct stored.partition_year, stored.partition_month, stored.validated_at
+        from {{ store }} as stored
+        left join {{ versions }} as current_version
+            on stored.partition_year = current_version.partition_year
+            and stored.partition_month = current_version.partition_month
+            and stored.validated_at = current_version.validated_at
+        where current_version.validated_at is null
+    {%- endset -%}
+    {%- for year, month, version in run_query(stale).rows -%}
+        {%- do statements.append('delete from ' ~ store ~ ' where partition_year = ' ~ year
+            ~ ' and partition_month = ' ~ month
+            ~ " and validated_at = cast('" ~ version ~ "' as timestamp)") -%}
+    {%- endfor -%}
+    {{ return(statements) }}
+{%- endmacro %}
+
+
+{#
+    A mart's SQL restricted to the rows of given versions: those of `versions` (a relation
+    with month_start_date and validated_at), optionally where `condition` holds on it.
+#}
+{% macro versioned_sql(sql, versions, condition=none) -%}
+select model.*
+from (
+{{ sql }}
+) as model
+inner join {{ versions }} as published
+    on model.month_start_date = published.month_start_date
+    and model.validated_at = published.validated_at
+{%- if condition %}
+    and {{ condition }}
+{%- endif %}
+{%- endmacro %}
+
+
+{# The versions each version-published mart shows, in the audit schema. #}
+{% macro published_versions() -%}
+    {%- set relation = api.Relation.create(
+        database=target.database, schema=target.schema ~ '_audit', identifier='published_versions'
+    ) -%}
+    {%- do adapter.create_schema(relation) -%}
+    {%- do run_query('create table if not exists ' ~ relation ~ ' (mart varchar(64),'
+        ~ ' partition_year integer, partition_month integer, month_start_date date,'
+        ~ ' validated_at timestamp)') -%}
+    {{ return(relation) }}
+{%- endmacro %}
+
+
+{% macro _model_relation(name) -%}
+    {%- set node = graph.nodes['model.' ~ project_name ~ '.' ~ name] -%}
+    {{ return(api.Relation.create(
+        database=node.database, schema=node.schema, identifier=node.alias
+    )) }}
+{%- endmacro %}
+
+
+{% macro published_view_ddl(relation, sql) -%}
+    {{ return(adapter.dispatch('published_view_ddl', 'lending_research')(relation, sql)) }}
+{%- endmacro %}
+
+{% macro default__published_view_ddl(relation, sql) -%}
+create view {{ relation }} as
+{{ sql }}
+{%- endmacro %}
+
+{# Late-binding: the store it reads may be rebuilt without taking the view with it. #}
+{% macro redshift__published_view_ddl(relation, sql) -%}
+create view {{ relation }} as
+{{ sql }}
+with no schema binding
 {%- endmacro %}
 
 
@@ -212,33 +290,3 @@ compound sortkey({{ (sort if sort is not string else [sort]) | join(', ') }})
     {{ return(statements) }}
 {%- endmacro %}
 
-
-{% macro _column_names(relation) -%}
-    {{ return(adapter.get_columns_in_relation(relation) | map(attribute='name')
-        | map('lower') | list) }}
-{%- endmacro %}
-
-
-{# The partitions whose version differs between the audit view and the published table. #}
-{% macro _changed_partitions(audit, public, partition_by, version_column) -%}
-    {%- set query -%}
-        select coalesce(audited.partition_key, published.partition_key)
-        from (
-            select {{ partition_by }} as partition_key, max({{ version_column }}) as version
-            from {{ audit }}
-            group by {{ partition_by }}
-        ) as audited
-        full outer join (
-            select {{ partition_by }} as partition_key, max({{ version_column }}) as version
-            from {{ public }}
-            group by {{ partition_by }}
-        ) as published
-            on audited.partition_key = published.partition_key
-        where
-            audited.version is null
-            or published.version is null
-            or audited.version != published.version
-        order by 1
-    {%- endset -%}
-    {{ return(run_query(query).columns[0].values() | map('string') | list) }}
-{%- endmacro %}

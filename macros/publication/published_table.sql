@@ -7,18 +7,18 @@
 #}
 {% materialization published_table, default %}
     {%- set audit = audit_relation(this) -%}
-    {%- set existing = adapter.get_relation(
-        database=audit.database, schema=audit.schema, identifier=audit.identifier
-    ) -%}
 
     {{ run_hooks(pre_hooks, inside_transaction=False) }}
     {% do adapter.create_schema(audit) %}
     {{ run_hooks(pre_hooks, inside_transaction=True) }}
-    {% if existing is not none %}
-        {% do adapter.drop_relation(existing) %}
-    {% endif %}
+    {#- By its own name and type, not the relation cache's view of it: a seed rebuilt with
+        cascade on PostgreSQL takes its dependent views away under the cache. -#}
+    {% do adapter.drop_relation(audit) %}
+    {#- A mart published by version shows its current version here (see publish_marts). -#}
+    {%- set versioned = config.get('meta', {}).get('publish_versions') -%}
+    {%- set audited_sql = versioned_sql(sql, ref(versioned.versions)) if versioned else sql -%}
     {% call statement('main') -%}
-        {{ get_create_view_as_sql(audit, sql) }}
+        {{ get_create_view_as_sql(audit, audited_sql) }}
     {%- endcall %}
     {{ run_hooks(post_hooks, inside_transaction=True) }}
     {% do adapter.commit() %}

@@ -16,7 +16,14 @@
     file_row_number as source_row_number
 {%- endmacro %}
 
-{% macro default__source_row_lineage(order_by) -%}
+{# PostgreSQL: the loader (lending.postgres.loader) stores each row's file and position. #}
+{% macro postgres__source_row_lineage(order_by) -%}
+    source_file,
+    source_row_number
+{%- endmacro %}
+
+{# Redshift Spectrum (dbt-redshift dispatches to postgres__ before default__). #}
+{% macro redshift__source_row_lineage(order_by) -%}
     regexp_substr("$path", '[^/]+/year=[0-9]{4}/.*$') as source_file,
     row_number() over (partition by "$path" order by {{ order_by | join(', ') }}) - 1
         as source_row_number

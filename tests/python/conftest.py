@@ -68,10 +68,21 @@ def raw(default_dataset: Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
+# Where a build reads and writes: a shell that exported them must not steer the tests.
+PER_BUILD_VARIABLES = (
+    "BANK_RAW_DATA_PATH",
+    "DBT_DUCKDB_PATH",
+    "DBT_TARGET_PATH",
+    "DBT_LOG_PATH",
+    "DBT_PROJECT_DIR",
+)
+
+
 @pytest.fixture(scope="session")
 def dbt_env() -> dict[str, str]:
-    """Environment for running dbt from the tests: no telemetry, the project's profiles."""
-    env = dict(os.environ)
+    """Environment for running dbt from the tests: no telemetry, the project's profiles,
+    and none of the caller's own data, warehouse or target paths (each test sets its own)."""
+    env = {k: v for k, v in os.environ.items() if k not in PER_BUILD_VARIABLES}
     env.update(DO_NOT_TRACK="1", DBT_PROFILES_DIR=str(PROJECT_ROOT))
     return env
 
@@ -123,10 +134,11 @@ BOOKKEEPING_COLUMNS = ("validated_at",)
 
 
 def published_marts(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """The tables analysts query: every table in the public schema (main)."""
+    """The marts analysts query: every table and view in the public schema (main)."""
     rows = con.execute(
         "select table_name from information_schema.tables where table_catalog = "
-        "current_database() and table_schema = 'main' and table_type = 'BASE TABLE' order by 1"
+        "current_database() and table_schema = 'main' "
+        "and table_type in ('BASE TABLE', 'VIEW') order by 1"
     ).fetchall()
     return [name for (name,) in rows]
 
@@ -208,6 +220,8 @@ ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS_DIR", PROJECT_ROOT / "test-artif
 NOT_PROJECT = shutil.ignore_patterns(
     ".git",
     ".venv",
+    ".venv-*",
+    ".pg",
     "target",
     "logs",
     "data",

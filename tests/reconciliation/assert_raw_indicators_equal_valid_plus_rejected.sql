@@ -3,6 +3,11 @@
 -- The pivot's columns are the catalogue seed's indicators. Returns one row when the
 -- counts disagree.
 
+{%- set value_counts = [] -%}
+{%- for code, column in indicator_columns(ref('indicator_catalogue')) -%}
+    {%- do value_counts.append('count(' ~ column ~ ')') -%}
+{%- endfor %}
+
 with
 
 raw_rows as (
@@ -13,11 +18,7 @@ raw_rows as (
 
 pivot_values as (
 
-    select
-        {%- for code, column in indicator_columns(ref('indicator_catalogue')) %}
-        count({{ column }}) +
-        {%- endfor %}
-        0 as value_count
+    select {{ value_counts | join(' + ') or '0' }} as value_count
     from {{ ref('int_indicators_pivoted_to_country_months') }}
 
 ),

@@ -69,7 +69,13 @@ classified as (
         transactions.month_start_date,
         extract(year from transactions.transaction_at) = transactions.partition_year
         and extract(month from transactions.transaction_at) = transactions.partition_month
-            as is_in_partition
+            as is_in_partition,
+        transactions.transaction_at > {{ validation_time() }} as is_in_future,
+        transactions.transaction_at
+        < cast('{{ var("first_transaction_date") }}' as timestamp) as is_before_data_start,
+        transactions.transaction_at
+        between cast('{{ var("first_transaction_date") }}' as timestamp)
+        and {{ validation_time() }} as is_in_time_range
     from transactions
     left join statuses
         on transactions.transaction_status = statuses.transaction_status

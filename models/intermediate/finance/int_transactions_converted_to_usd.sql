@@ -46,7 +46,10 @@ converted as (
         transactions.transaction_at,
         transactions.transaction_date,
         transactions.month_start_date,
-        transactions.is_in_partition
+        transactions.is_in_partition,
+        transactions.is_in_future,
+        transactions.is_before_data_start,
+        transactions.is_in_time_range
     from transactions
     left join exchange_rates
         on transactions.country_code = exchange_rates.country_code

@@ -16,6 +16,7 @@ disbursements as (
         transaction_type = 'disbursement'
         and is_successful
         and loan_id is not null
+        and transaction_at is not null
 
 ),
 

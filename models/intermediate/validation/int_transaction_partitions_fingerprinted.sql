@@ -1,6 +1,6 @@
 {#
     One row per delivered monthly partition of raw transactions, with a fingerprint of
-    everything its validated rows depend on. int_transactions_validated rebuilds exactly
+    everything its validated rows depend on. int_transactions_deduplicated rebuilds exactly
     the partitions whose fingerprint differs from the one it stored, so an incremental
     run gives what a full refresh of the same inputs gives. The fingerprint covers:
       - the partition's rows (row count and a checksum of every column);
@@ -18,7 +18,7 @@
 {%- set validation_version = code_checksum([
     'stg_bank__transactions', 'int_transactions_classified',
     'int_transactions_converted_to_usd', 'int_transactions_deduplicated',
-    'int_loans_first_disbursed', 'int_transactions_validated',
+    'int_loans_first_disbursed', 'int_transaction_validations',
 ]) ~ var('max_transaction_amount_usd') ~ var('first_transaction_date') -%}
 
 with

@@ -1,12 +1,14 @@
 {#
-    Published month by month (meta publish_partition_by in dbt_project.yml): a build
-    copies to the published table only the months validated again since the last one.
+    Every version of every valid transaction, from the store of validations: the audit copy
+    shows the current versions (int_transaction_versions), the published mart the versions
+    last published, so publishing copies no row (meta publish_versions, dbt_project.yml).
 #}
+-- depends_on: {{ ref('int_transaction_versions') }}
 with
 
 transactions as (
 
-    select * from {{ ref('int_transactions_validated') }}
+    select * from {{ ref('int_transaction_validations') }}
     where is_valid
 
 ),
@@ -52,7 +54,7 @@ joined as (
         transactions.local_per_usd,
         transactions.amount_usd,
         transactions.transaction_at,
-        transactions.transaction_date,
+        cast(transactions.transaction_at as date) as transaction_date,
         transactions.month_start_date,
         transactions.source_file,
         transactions.source_row_number,

@@ -37,8 +37,9 @@ REGENERATE = "regenerate the sample data with `make generate`, or have the file 
 @dataclass(frozen=True)
 class Table:
     name: str
-    columns: dict[str, str]  # column name -> SQL type as declared in the sources YAML
+    columns: dict[str, str]  # column name -> its type, normalised for comparing with Parquet
     partition_columns: tuple[str, ...]
+    declared: dict[str, str]  # column name -> SQL type as declared in the sources YAML
 
 
 def load_tables(sources_yaml: Path = SOURCES_YAML) -> list[Table]:
@@ -49,12 +50,13 @@ def load_tables(sources_yaml: Path = SOURCES_YAML) -> list[Table]:
         for table in source["tables"]:
             partitions = table.get("config", {}).get("meta", {}).get("partition_types", {})
             partition_columns = tuple(partitions)
-            columns = {
-                column["name"]: declared_type(column["data_type"])
+            declared = {
+                column["name"]: column["data_type"]
                 for column in table["columns"]
                 if column["name"] not in partition_columns
             }
-            tables.append(Table(table["name"], columns, partition_columns))
+            columns = {name: declared_type(data_type) for name, data_type in declared.items()}
+            tables.append(Table(table["name"], columns, partition_columns, declared))
     return tables
 
 
@@ -66,6 +68,7 @@ def tables_from_json(text: str) -> list[Table]:
             table["name"],
             {name: declared_type(data_type) for name, data_type in table["columns"].items()},
             tuple(table["partition_columns"]),
+            dict(table["columns"]),
         )
         for table in json.loads(text)
     ]

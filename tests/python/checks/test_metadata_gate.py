@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PROJECT_ROOT, AnalystBuild, run_dbt
+from conftest import PROJECT_ROOT, ProjectCopy, run_dbt
 
 # dbt-bouncer's own virtual environment, inside the project's (make install-dev).
 BOUNCER = Path(sys.prefix) / "bouncer" / "bin" / "dbt-bouncer"
@@ -205,7 +205,7 @@ def test_a_not_null_constraint_counts_only_under_an_enforced_contract(
 
 @pytest.mark.slow
 def test_the_built_project_passes_and_an_undocumented_warehouse_column_fails(
-    analyst_build: AnalystBuild, tmp_path: Path
+    analyst_build: ProjectCopy, tmp_path: Path
 ) -> None:
     """The catalog checks, on a built copy's manifest and catalog (`dbt docs generate`)."""
     built = analyst_build.manifest()

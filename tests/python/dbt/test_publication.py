@@ -189,6 +189,22 @@ def test_a_broken_contract_publishes_nothing(project: ProjectCopy, raw: Path) ->
 
 
 @pytest.mark.slow
+def test_a_table_built_by_older_code_names_the_fix(project: ProjectCopy) -> None:
+    aggregate = "main_intermediate.int_transactions_aggregated_to_country_months"
+    with duckdb.connect(str(project.database)) as con:
+        con.execute(f"alter table {aggregate} drop column code_version")
+
+    failed_without_publishing(
+        project,
+        r'"int_transactions_aggregated_to_country_months" was built by older code: it has no '
+        r"code_version column\. Rebuild it: `dbt build --full-refresh`",
+    )
+    result = project.build("--full-refresh", *EVERYDAY)
+    assert result.returncode == 0, result.stdout[-5000:]
+    assert "Published 10 of 10 marts to schema main" in result.stdout
+
+
+@pytest.mark.slow
 def test_a_partial_build_publishes_nothing(project: ProjectCopy) -> None:
     before = mart_fingerprints(project.database)
     result = project.dbt("build", "--select", "dim_sectors")

@@ -1,0 +1,1 @@
+"""PostgreSQL: a local server, the raw-data loader, and the build on it (lending-pg)."""

@@ -1,0 +1,128 @@
+"""Build the project on PostgreSQL, the engine closest to Redshift that runs here.
+
+lending-pg up       start a local server in .pg/ and print its libpq variables
+lending-pg down     stop it and remove .pg/
+lending-pg load     load the raw Parquet into the server the libpq variables point at
+lending-pg build    load, then `dbt build --target pg` (extra arguments go to dbt): on the
+                    server the libpq variables point at when one answers there, else on
+                    the one `up` started, else on a throwaway server it starts and stops
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import psycopg2
+
+from lending import settings
+from lending.postgres import loader, server
+
+LOCAL_SERVER = settings.PROJECT_ROOT / ".pg"
+# The schema the pg target builds into (profiles.yml); the raw tables are in <it>_raw.
+SCHEMA = "analytics"
+DBT = str(Path(sys.executable).with_name("dbt"))
+
+
+def connect(env: dict[str, str]) -> psycopg2.extensions.connection:
+    return psycopg2.connect(
+        host=env["PGHOST"],
+        port=env["PGPORT"],
+        user=env["PGUSER"],
+        password=env.get("PGPASSWORD", ""),
+        dbname=env["PGDATABASE"],
+    )
+
+
+def environment_server() -> dict[str, str] | None:
+    """The libpq variables of the caller's environment, if a server answers there."""
+    defaults = server.Server(folder=LOCAL_SERVER, port=5432).libpq_env()
+    env = {name: os.environ.get(name, value) for name, value in defaults.items()}
+    explicit = any(name in os.environ for name in defaults)
+    return env if explicit and server.answers(env) else None
+
+
+@contextmanager
+def a_server() -> Iterator[dict[str, str]]:
+    """libpq variables of a server to build on, started (and stopped) if need be."""
+    env = environment_server()
+    if env is None:
+        local = server.running(LOCAL_SERVER)
+        env = local.libpq_env() if local else None
+    if env is not None:
+        yield env
+        return
+    print("No PostgreSQL server answers; starting a throwaway one.", flush=True)
+    with server.throwaway() as started:
+        yield started.libpq_env()
+
+
+def load(env: dict[str, str], raw: Path) -> int:
+    with connect(env) as connection:
+        try:
+            loaded = loader.load(connection, raw, SCHEMA)
+        except loader.LoadError as error:
+            print(f"lending-pg: {error}", file=sys.stderr)
+            return 1
+    for table, rows in loaded.rows.items():
+        print(
+            f"Loaded {table}: {loaded.copied.get(table, 0)} file(s) copied, "
+            f"{loaded.unchanged.get(table, 0)} unchanged, {loaded.removed.get(table, 0)} "
+            f"removed; {rows:,} rows in {loader.raw_schema(SCHEMA)}.{table}"
+        )
+    return 0
+
+
+def build(env: dict[str, str], raw: Path, dbt_args: list[str]) -> int:
+    if load(env, raw) != 0:
+        return 1
+    # A target folder of its own: switching profiles in one would defeat partial parsing.
+    run_env = {"DBT_TARGET_PATH": str(settings.target_path() / "pg"), **os.environ, **env}
+    result = subprocess.run([DBT, "build", "--target", "pg", *dbt_args], env=run_env, check=False)
+    return result.returncode
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        epilog=__doc__.split("\n\n")[1],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("command", choices=["up", "down", "load", "build"])
+    parser.add_argument(
+        "--raw-data",
+        type=Path,
+        default=settings.raw_data_path(),
+        help="the raw Parquet folder (default: $BANK_RAW_DATA_PATH or data/raw)",
+    )
+    args, dbt_args = parser.parse_known_args(argv)
+    try:
+        if args.command == "up":
+            local = server.running(LOCAL_SERVER)
+            if local is None:
+                server.stop(LOCAL_SERVER)  # whatever a server that died left behind
+                local = server.start(LOCAL_SERVER)
+            exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in local.libpq_env().items())
+            print(f"PostgreSQL runs in {LOCAL_SERVER}; reach it with:\n  export {exports}")
+            return 0
+        if args.command == "down":
+            server.stop(LOCAL_SERVER)
+            print(f"Stopped and removed the server in {LOCAL_SERVER}.")
+            return 0
+        with a_server() as env:
+            if args.command == "load":
+                return load(env, args.raw_data)
+            return build(env, args.raw_data, dbt_args)
+    except server.ServerError as error:
+        print(f"lending-pg: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
