@@ -38,6 +38,8 @@ CHROMIUM := /usr/bin/chromium
 PG_BIN := /usr/lib/postgresql/15/bin
 DOCS_PORT ?= 8080
 BENCH_SIZES ?= 50K,1M,10M
+# pytest workers: the modules run in parallel, each whole on one worker (tests/python/conftest.py).
+PYTEST_WORKERS ?= 2
 BENCH_ROUNDS ?= 3
 NEEDS_WAREHOUSE = @test -f $(DBT_DUCKDB_PATH) || { \
 	echo "make $@: $(DBT_DUCKDB_PATH) not found; run 'make run' first" >&2; exit 1; }
@@ -96,19 +98,22 @@ generate: $(RUNTIME_STAMP) ## Regenerate the default dataset in data/raw
 build: $(RUNTIME_STAMP) ## Check the raw data's structure, dbt build, print a summary
 	$(BIN)/lending-build $(RUN_BUILD_ARGS)
 
-lint: $(DEV_STAMP) ## ruff (lint + format), yamllint, secret scan, sqlfluff on the dbt SQL
+lint: $(DEV_STAMP) ## ruff (lint + format), yamllint, zizmor, secret scan, sqlfluff on the dbt SQL
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/yamllint --strict .
+	@# The workflows' security audit: actions pinned to commits, no persisted credentials,
+	@# no template expansion in scripts (SECURITY.md). Offline: no GitHub API here.
+	$(BIN)/zizmor --offline --quiet .github/workflows
 	@# detect-secrets on what git tracks or would add, with the plugins and filters of the
 	@# committed baseline; `lending-secrets-history` scans the history (CI).
 	git ls-files -z --cached --others --exclude-standard \
 		| xargs -0 $(BIN)/detect-secrets-hook --baseline .secrets.baseline
-	@mkdir -p $(WAREHOUSE_DIR)
+	@mkdir -p -m 700 $(WAREHOUSE_DIR)
 	$(BIN)/sqlfluff lint models tests
 
 pytest: $(DEV_STAMP) install-browser install-postgres ## Generator, end-to-end dbt, docs site, metrics, report
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=15
 
 redshift-check: $(DEV_STAMP) ## Compile for Redshift offline and check the SQL (after build)
 	$(BIN)/lending-redshift-check --duckdb $(DBT_DUCKDB_PATH)

@@ -67,6 +67,24 @@ data "aws_iam_policy_document" "orchestrator" {
     }
   }
 
+  # The pseudonymisation key, which dbt needs to build the marts (secrets.tf).
+  statement {
+    sid       = "ReadThePseudonymisationKey"
+    actions   = ["secretsmanager:GetSecretValue"]
+    resources = [aws_secretsmanager_secret.pseudonymisation_key.arn]
+  }
+
+  statement {
+    sid       = "DecryptItThroughSecretsManager"
+    actions   = ["kms:Decrypt"]
+    resources = [aws_kms_key.data.arn]
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = ["secretsmanager.${local.region}.amazonaws.com"]
+    }
+  }
+
   # PutMetricData has no resource-level permissions: AWS requires "*". The condition keeps
   # the role to the pipeline's own namespace.
   statement {

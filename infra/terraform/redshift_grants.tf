@@ -5,10 +5,14 @@
 #   database; owns the marts schema and the external schema, so it builds the models and
 #   stages the external tables.
 # - analysts (role var.analyst_role): usage on the marts schema; dbt grants select on each
-#   mart at every build (the marts' grants config).
-# - slim CI (the CI role, user IAMR:<its name>): reads the marts schema and the external
-#   schema, what `dbt build --defer` reads; creates a ci_* schema only through
-#   ci_admin.create_ci_schema, and drops only the ci_* schemas it owns.
+#   mart at every build (the marts' grants config). Their marts carry borrower pseudonyms.
+# - engineers (role var.engineer_role): usage on the quarantine schema, where the raw
+#   rejected rows are published; dbt grants select on those marts at every build.
+# - slim CI (the CI role, user IAMR:<its name>): reads what `dbt build --defer` reads from
+#   production (the external schema and the schemas dbt builds into, never the audit
+#   copies or <marts>_private, where the pseudonymisation key is); creates ci_* schemas only
+#   through ci_admin.create_ci_schema, and drops only the ci_* schemas it owns.
+# - nobody but the deploy identity reads <marts>_private (dbt creates it; no grant names it).
 #
 # Each statement runs once, when first applied (or when its SQL changes); destroying the
 # resource does not undo it. They run in order: each depends on the one before.
@@ -22,6 +26,17 @@ locals {
   # Quoted identifiers: IAM-derived user names hold ':' and '-'.
   deploy_user = "\"${local.deploy_db_user}\""
   ci_user     = "\"${local.ci_db_user}\""
+  # The schemas dbt builds production into besides the marts schema (dbt_project.yml: each
+  # layer's +schema, appended to the target schema); tests/python/infra/test_grants.py
+  # checks the list against the dbt project.
+  staging_schema      = "${var.marts_schema}_staging"
+  intermediate_schema = "${var.marts_schema}_intermediate"
+  seeds_schema        = "${var.marts_schema}_seeds"
+  quarantine_schema   = "${var.marts_schema}_quarantine"
+  # What a deferred build reads: the unmodified parents of what a pull request changed
+  # (any layer), production's published marts (the quarantine's for the reconciliation
+  # tests), never their audit copies (a build in progress) nor <marts>_private.
+  ci_read_schemas = "${var.marts_schema}, ${local.staging_schema}, ${local.intermediate_schema}, ${local.seeds_schema}, ${local.quarantine_schema}"
 }
 
 # --- Identities -------------------------------------------------------------------------
@@ -53,6 +68,15 @@ resource "aws_redshiftdata_statement" "create_analyst_role" {
   depends_on = [aws_redshiftdata_statement.create_ci_user]
 }
 
+resource "aws_redshiftdata_statement" "create_engineer_role" {
+  workgroup_name = local.data_api.workgroup_name
+  database       = local.data_api.database
+  secret_arn     = local.data_api.secret_arn
+  sql            = "create role ${var.engineer_role}"
+
+  depends_on = [aws_redshiftdata_statement.create_analyst_role]
+}
+
 # --- The deploy identity owns production --------------------------------------------------
 
 resource "aws_redshiftdata_statement" "deploy_creates_schemas" {
@@ -61,7 +85,7 @@ resource "aws_redshiftdata_statement" "deploy_creates_schemas" {
   secret_arn     = local.data_api.secret_arn
   sql            = "grant create on database ${var.database_name} to ${local.deploy_user}"
 
-  depends_on = [aws_redshiftdata_statement.create_analyst_role]
+  depends_on = [aws_redshiftdata_statement.create_engineer_role]
 }
 
 resource "aws_redshiftdata_statement" "create_marts_schema" {
@@ -71,6 +95,44 @@ resource "aws_redshiftdata_statement" "create_marts_schema" {
   sql            = "create schema if not exists ${var.marts_schema} authorization ${local.deploy_user}"
 
   depends_on = [aws_redshiftdata_statement.deploy_creates_schemas]
+}
+
+# The layer schemas too, owned by the deploy identity, so that the grants below can name
+# them before the first build (dbt finds them present and uses them).
+resource "aws_redshiftdata_statement" "create_staging_schema" {
+  workgroup_name = local.data_api.workgroup_name
+  database       = local.data_api.database
+  secret_arn     = local.data_api.secret_arn
+  sql            = "create schema if not exists ${local.staging_schema} authorization ${local.deploy_user}"
+
+  depends_on = [aws_redshiftdata_statement.create_marts_schema]
+}
+
+resource "aws_redshiftdata_statement" "create_intermediate_schema" {
+  workgroup_name = local.data_api.workgroup_name
+  database       = local.data_api.database
+  secret_arn     = local.data_api.secret_arn
+  sql            = "create schema if not exists ${local.intermediate_schema} authorization ${local.deploy_user}"
+
+  depends_on = [aws_redshiftdata_statement.create_staging_schema]
+}
+
+resource "aws_redshiftdata_statement" "create_seeds_schema" {
+  workgroup_name = local.data_api.workgroup_name
+  database       = local.data_api.database
+  secret_arn     = local.data_api.secret_arn
+  sql            = "create schema if not exists ${local.seeds_schema} authorization ${local.deploy_user}"
+
+  depends_on = [aws_redshiftdata_statement.create_intermediate_schema]
+}
+
+resource "aws_redshiftdata_statement" "create_quarantine_schema" {
+  workgroup_name = local.data_api.workgroup_name
+  database       = local.data_api.database
+  secret_arn     = local.data_api.secret_arn
+  sql            = "create schema if not exists ${local.quarantine_schema} authorization ${local.deploy_user}"
+
+  depends_on = [aws_redshiftdata_statement.create_seeds_schema]
 }
 
 # Created here with the Spectrum role, then handed to the deploy identity: only an external
@@ -86,7 +148,7 @@ resource "aws_redshiftdata_statement" "create_external_schema" {
     iam_role '${aws_iam_role.spectrum.arn}'
   SQL
 
-  depends_on = [aws_redshiftdata_statement.create_marts_schema]
+  depends_on = [aws_redshiftdata_statement.create_quarantine_schema]
 }
 
 resource "aws_redshiftdata_statement" "deploy_owns_external_schema" {
@@ -109,15 +171,26 @@ resource "aws_redshiftdata_statement" "analysts_use_marts_schema" {
   depends_on = [aws_redshiftdata_statement.deploy_owns_external_schema]
 }
 
-# --- Slim CI reads what --defer needs ------------------------------------------------------
+# --- Engineers read the quarantine ---------------------------------------------------------
 
-resource "aws_redshiftdata_statement" "ci_uses_marts_schema" {
+resource "aws_redshiftdata_statement" "engineers_use_quarantine_schema" {
   workgroup_name = local.data_api.workgroup_name
   database       = local.data_api.database
   secret_arn     = local.data_api.secret_arn
-  sql            = "grant usage on schema ${var.marts_schema} to ${local.ci_user}"
+  sql            = "grant usage on schema ${local.quarantine_schema} to role ${var.engineer_role}"
 
   depends_on = [aws_redshiftdata_statement.analysts_use_marts_schema]
+}
+
+# --- Slim CI reads what --defer needs ------------------------------------------------------
+
+resource "aws_redshiftdata_statement" "ci_uses_build_schemas" {
+  workgroup_name = local.data_api.workgroup_name
+  database       = local.data_api.database
+  secret_arn     = local.data_api.secret_arn
+  sql            = "grant usage on schema ${local.ci_read_schemas} to ${local.ci_user}"
+
+  depends_on = [aws_redshiftdata_statement.engineers_use_quarantine_schema]
 }
 
 # dbt replaces tables on every build, so existing grants do not last: the deploy
@@ -126,16 +199,16 @@ resource "aws_redshiftdata_statement" "ci_reads_new_relations" {
   workgroup_name = local.data_api.workgroup_name
   database       = local.data_api.database
   secret_arn     = local.data_api.secret_arn
-  sql            = "alter default privileges for user ${local.deploy_user} in schema ${var.marts_schema} grant select on tables to ${local.ci_user}"
+  sql            = "alter default privileges for user ${local.deploy_user} in schema ${local.ci_read_schemas} grant select on tables to ${local.ci_user}"
 
-  depends_on = [aws_redshiftdata_statement.ci_uses_marts_schema]
+  depends_on = [aws_redshiftdata_statement.ci_uses_build_schemas]
 }
 
 resource "aws_redshiftdata_statement" "ci_reads_existing_relations" {
   workgroup_name = local.data_api.workgroup_name
   database       = local.data_api.database
   secret_arn     = local.data_api.secret_arn
-  sql            = "grant select on all tables in schema ${var.marts_schema} to ${local.ci_user}"
+  sql            = "grant select on all tables in schema ${local.ci_read_schemas} to ${local.ci_user}"
 
   depends_on = [aws_redshiftdata_statement.ci_reads_new_relations]
 }
@@ -151,11 +224,13 @@ resource "aws_redshiftdata_statement" "ci_reads_sources" {
 }
 
 # --- Slim CI creates and drops only ci_* schemas ----------------------------------------
-# The CI user has no create on the database. It creates its pull request's schema with
-# `call ci_admin.create_ci_schema('ci_pr_<n>')`, a procedure that runs as its owner (the
+# The CI user has no create on the database. It creates each of its pull request's schemas
+# (ci_pr_<n>, ci_pr_<n>_staging, ...: `dbt run-operation create_ci_schemas`) with
+# `call ci_admin.create_ci_schema('<name>')`, a procedure that runs as its owner (the
 # admin), refuses any other name and makes the CI user the schema's owner; as owner, and
-# only of those, the CI user can drop it (macros/drop_ci_schema.sql). dbt then finds the
-# schema present and does not try to create it.
+# only of those, the CI user can drop them (macros/warehouse/ci_schemas.sql). dbt then
+# finds the schemas present and does not try to create them. This guard is the
+# database's: the pull request's code, which CI runs, cannot change it.
 
 resource "aws_redshiftdata_statement" "create_ci_admin_schema" {
   workgroup_name = local.data_api.workgroup_name

@@ -168,6 +168,17 @@ variable "analyst_role" {
   }
 }
 
+variable "engineer_role" {
+  type        = string
+  description = "Redshift role granted select on the quarantine marts, the raw rejected rows (REDSHIFT_ENGINEER_ROLE). Admins add the data engineers who investigate rejections: grant role <role> to <user>."
+  default     = "engineers"
+
+  validation {
+    condition     = can(regex("^[a-z_][a-z0-9_]*$", var.engineer_role))
+    error_message = "engineer_role must be a lowercase identifier."
+  }
+}
+
 variable "admin_username" {
   type        = string
   description = "Redshift admin user. Its password is generated and rotated by Secrets Manager, never set here."

@@ -34,10 +34,14 @@
             'name': table.identifier, 'columns': columns, 'partition_columns': partition_columns
         }) -%}
     {%- endfor -%}
-    {#- The folder the bank source's external_location reads. -#}
+    {#- The folder the bank source's external_location reads (checked by check_environment,
+        and quoted as a string literal all the same). -#}
+    {%- do check_environment() -%}
     {%- set root = env_var('BANK_RAW_DATA_PATH', 'data/raw') -%}
     {%- set query -%}
-        select unnest(lending_raw_structure_problems('{{ root }}', '{{ tojson(tables) }}'))
+        select unnest(lending_raw_structure_problems(
+            {{ _sql_string(root) }}, {{ _sql_string(tojson(tables)) }}
+        ))
     {%- endset -%}
     {%- set problems = run_query(query).columns[0].values() -%}
     {%- if problems -%}

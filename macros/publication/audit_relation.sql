@@ -26,13 +26,17 @@
 {#
     ref(), except that while a build runs a mart resolves to its audit copy: the tests and
     the reconciliations check what is about to be published, not what analysts see now.
-    Everywhere else (dbt show, docs, compile, MetricFlow) a mart is its published table.
+    Everywhere else (dbt show, docs, compile, MetricFlow), and for a mart deferred to
+    production, a mart is its published table.
 #}
 {% macro ref() -%}
     {%- set relation = builtins.ref(*varargs, **kwargs) -%}
     {%- if execute and flags.WHICH in ('build', 'run', 'test', 'retry') -%}
         {%- set name = varargs | last -%}
-        {%- for node in published_nodes() if node.name == name -%}
+        {#- Only a mart in this run's own schema: one that --defer resolved to production
+            (slim CI) is read as analysts read it, published, never production's audit
+            copy (a build in progress, and a schema CI is not granted). -#}
+        {%- for node in published_nodes() if node.name == name and node.schema == relation.schema -%}
             {{ return(audit_relation(relation)) }}
         {%- endfor -%}
     {%- endif -%}

@@ -36,7 +36,7 @@
         {{ log('Marts NOT published: ' ~ blocking | length ~ ' node(s) did not pass: '
             ~ blocking[:5] | join(', ') ~ ('...' if blocking | length > 5 else '')
             ~ '. Analysts still see the last passing build; this build is in the '
-            ~ target.schema ~ '_audit schema.', info=true) }}
+            ~ _mart_schemas(marts, '_audit') | join(' and ') ~ ' schema.', info=true) }}
         {{ return('') }}
     {%- elif unbuilt -%}
         {{ log('Marts not published: this run did not build ' ~ unbuilt | join(', ')
@@ -45,14 +45,16 @@
     {%- endif -%}
 
     {%- set published_log = publication_log() -%}
-    {%- set statements = [] -%}
+    {#- The key analysts' pseudonyms are computed with changes here, with the marts: a build
+        that started with a new key and then failed leaves the published pseudonyms alone. -#}
+    {%- set statements = published_key_statements() -%}
     {%- for node in marts -%}
         {%- do statements.extend(publication_statements(node, compiled[node.unique_id])) -%}
         {%- do statements.append(
             "delete from " ~ published_log ~ " where mart = '" ~ node.name ~ "'") -%}
         {%- do statements.append("insert into " ~ published_log
             ~ " (mart, code_version, published_at) values ('" ~ node.name ~ "', '"
-            ~ code_checksum([node.name]) ~ "', cast('"
+            ~ published_code_version(node) ~ "', cast('"
             ~ run_started_at.strftime('%Y-%m-%d %H:%M:%S') ~ "' as timestamp))") -%}
     {%- endfor -%}
     {#- One transaction: the first statement opens it (auto_begin), the commit ends it,
@@ -64,9 +66,39 @@
     {%- endfor -%}
     {%- do adapter.commit() -%}
     {{ log('Published ' ~ marts | length ~ ' of ' ~ marts | length ~ ' marts to schema '
-        ~ target.schema ~ ': ' ~ marts | map(attribute='name') | join(', '), info=true) }}
+        ~ _mart_schemas(marts) | join(' and ') ~ ': ' ~ marts | map(attribute='name') | join(', '),
+        info=true) }}
     {{ return('') }}
 {% endmacro %}
+
+
+{# The schemas the marts are published to (with `suffix`: their audit schemas), in order. #}
+{% macro _mart_schemas(marts, suffix='') -%}
+    {%- set schemas = [] -%}
+    {%- for schema in marts | map(attribute='schema') | unique | sort -%}
+        {%- do schemas.append(schema ~ suffix) -%}
+    {%- endfor -%}
+    {{ return(schemas) }}
+{%- endmacro %}
+
+
+{#
+    What the publication log records as a mart's version: its code's checksum, and for a
+    mart with pseudonymised columns the key's fingerprint too (the key shapes every row).
+#}
+{% macro published_code_version(node) -%}
+    {%- set version = code_checksum([node.name]) -%}
+    {%- if _is_pseudonymised(node) -%}
+        {%- set version = local_md5(version ~ pseudonymisation_key_version()) -%}
+    {%- endif -%}
+    {{ return(version) }}
+{%- endmacro %}
+
+
+{% macro _is_pseudonymised(node) -%}
+    {{ return(node.columns.values() | selectattr('meta.pseudonymised', 'defined')
+        | list | length > 0) }}
+{%- endmacro %}
 
 
 {#
@@ -99,7 +131,7 @@
     {%- set relation = api.Relation.create(
         database=target.database, schema=target.schema ~ '_audit', identifier='publication_log'
     ) -%}
-    {%- do adapter.create_schema(relation) -%}
+    {%- do ensure_schema(relation) -%}
     {%- do run_query('create table if not exists ' ~ relation
         ~ ' (mart varchar(64), code_version varchar(32), published_at timestamp)') -%}
     {{ return(relation) }}
@@ -120,8 +152,13 @@
         {%- if existing is not none -%}
             {%- do statements.append('drop ' ~ existing.type ~ ' ' ~ existing) -%}
         {%- endif -%}
+        {#- The view computes pseudonyms when read: from the published key, not the build's. -#}
+        {%- set sql = compiled_sql | replace(
+            pseudonymisation_key_relation() | string,
+            published_pseudonymisation_key_relation() | string
+        ) -%}
         {%- do statements.append(published_view_ddl(public, versioned_sql(
-            compiled_sql, published_versions(), "published.mart = '" ~ node.name ~ "'")))
+            sql, published_versions(), "published.mart = '" ~ node.name ~ "'")))
         -%}
     {%- else -%}
         {%- set staged = public.incorporate(path={'identifier': public.identifier ~ '__publishing'}) -%}

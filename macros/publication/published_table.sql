@@ -9,7 +9,7 @@
     {%- set audit = audit_relation(this) -%}
 
     {{ run_hooks(pre_hooks, inside_transaction=False) }}
-    {% do adapter.create_schema(audit) %}
+    {% do ensure_schema(audit) %}
     {{ run_hooks(pre_hooks, inside_transaction=True) }}
     {#- By its own name and type, not the relation cache's view of it: a seed rebuilt with
         cascade on PostgreSQL takes its dependent views away under the cache. -#}

@@ -64,6 +64,8 @@
 {% macro redshift__external_source_statements(
     source_name, first_month, last_month, partitions_only
 ) %}
+    {#- The schema, catalog database, S3 prefix and role come from the environment. -#}
+    {% do check_environment() %}
     {% set tables = _external_source_tables(source_name) %}
     {% set first = tables[0] %}
     {% set schema = adapter.quote(first.schema) %}

@@ -46,6 +46,17 @@ def public_marts(manifest: Path | None = None) -> list[str]:
     )
 
 
+def public_mart_schemas(manifest: Path | None = None) -> dict[str, str]:
+    """Each public mart's schema (where it is published), from the manifest: most are in
+    the target schema, the quarantine marts in a schema of their own."""
+    document = json.loads((manifest or target_path() / "manifest.json").read_text())
+    return {
+        node["name"]: node["schema"]
+        for node in document["nodes"].values()
+        if node["resource_type"] == "model" and node.get("access") == "public"
+    }
+
+
 def model_relations(manifest: Path | None = None) -> dict[str, str]:
     """Each model's relation as dbt names it (e.g. "lending_research"."main"."fct_x"), from
     the manifest: the schema of each layer is dbt's to decide, not the Python's."""

@@ -133,23 +133,30 @@ def run_build(*dbt_args: str, env: dict[str, str]) -> subprocess.CompletedProces
 BOOKKEEPING_COLUMNS = ("validated_at",)
 
 
-def published_marts(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """The marts analysts query: every table and view in the public schema (main)."""
+# Where the marts are published: the target schema, and the quarantine's own schema.
+MART_SCHEMAS = ("main", "main_quarantine")
+
+
+def published_marts(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """The published marts, each with its schema: every table and view in the mart schemas."""
     rows = con.execute(
-        "select table_name from information_schema.tables where table_catalog = "
-        "current_database() and table_schema = 'main' "
-        "and table_type in ('BASE TABLE', 'VIEW') order by 1"
+        "select table_name, table_schema from information_schema.tables where table_catalog "
+        "= current_database() and table_schema in ? and table_type in ('BASE TABLE', 'VIEW') "
+        "order by 1",
+        [list(MART_SCHEMAS)],
     ).fetchall()
-    return [name for (name,) in rows]
+    return dict(rows)
 
 
-def _select_list(con: duckdb.DuckDBPyConnection, table: str, exclude: tuple[str, ...]) -> str:
+def _select_list(
+    con: duckdb.DuckDBPyConnection, schema: str, table: str, exclude: tuple[str, ...]
+) -> str:
     """The mart's columns but `exclude`, in table order, for a select."""
     rows = con.execute(
         "select column_name from information_schema.columns where table_catalog = "
-        "current_database() and table_schema = 'main' and table_name = ? "
+        "current_database() and table_schema = ? and table_name = ? "
         "order by ordinal_position",
-        [table],
+        [schema, table],
     ).fetchall()
     return ", ".join(f'"{name}"' for (name,) in rows if name not in exclude)
 
@@ -159,11 +166,11 @@ def mart_fingerprints(database: Path, exclude: tuple[str, ...] = ()) -> dict[str
     columns left out)."""
     with duckdb.connect(str(database), read_only=True) as con:
         fingerprints = {}
-        for mart in published_marts(con):
-            columns = _select_list(con, mart, exclude)
+        for mart, schema in published_marts(con).items():
+            columns = _select_list(con, schema, mart, exclude)
             fingerprints[mart] = con.execute(
                 f"select count(*) || ':' || coalesce(sum(hash(t)), 0) "
-                f"from (select {columns} from main.{mart}) as t"
+                f"from (select {columns} from {schema}.{mart}) as t"
             ).fetchone()[0]
         return fingerprints
 
@@ -176,13 +183,13 @@ def mart_differences(left: Path, right: Path, exclude: tuple[str, ...] = ()) -> 
         con.execute(f"attach '{left}' as l (read_only)")
         con.execute(f"attach '{right}' as r (read_only)")
         con.execute("use l")
-        for mart in published_marts(con):
-            columns = _select_list(con, mart, exclude)
+        for mart, schema in published_marts(con).items():
+            columns = _select_list(con, schema, mart, exclude)
             rows = con.execute(
-                f"(select 'left' as side, * from (select {columns} from l.main.{mart} "
-                f"except all select {columns} from r.main.{mart}) limit 5) "
+                f"(select 'left' as side, * from (select {columns} from l.{schema}.{mart} "
+                f"except all select {columns} from r.{schema}.{mart}) limit 5) "
                 f"union all (select 'right' as side, * from (select {columns} from "
-                f"r.main.{mart} except all select {columns} from l.main.{mart}) limit 5)"
+                f"r.{schema}.{mart} except all select {columns} from l.{schema}.{mart}) limit 5)"
             ).fetchall()
             if rows:
                 differences[mart] = rows
@@ -360,3 +367,20 @@ def s3_env(s3_endpoint: str) -> dict[str, str]:
         AWS_ENDPOINT_URL_S3=s3_endpoint,
     )
     return env
+
+
+# Under `pytest -n 2 --dist loadgroup` (make pytest) a worker runs whole groups. A module's
+# tests share its builds, so a module is one group; modules that read one of the session's
+# shared builds join that build's group, so it is built once, not once per worker.
+SHARED_BUILDS = ("analyst_build", "small_build")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    groups: dict[str, str] = {}
+    for item in items:
+        module = item.nodeid.split("::")[0]
+        shared = [name for name in SHARED_BUILDS if name in getattr(item, "fixturenames", ())]
+        if shared or module not in groups:
+            groups[module] = shared[0] if shared else groups.get(module, module)
+    for item in items:
+        item.add_marker(pytest.mark.xdist_group(groups[item.nodeid.split("::")[0]]))

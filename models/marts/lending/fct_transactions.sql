@@ -2,6 +2,8 @@
     Every version of every valid transaction, from the store of validations: the audit copy
     shows the current versions (int_transaction_versions), the published mart the versions
     last published, so publishing copies no row (meta publish_versions, dbt_project.yml).
+    borrower_id is a pseudonym, a keyed hash of the bank's identifier (macros/
+    pseudonymisation/); the key is read from its table, never written into this SQL.
 #}
 -- depends_on: {{ ref('int_transaction_versions') }}
 with
@@ -10,6 +12,12 @@ transactions as (
 
     select * from {{ ref('int_transaction_validations') }}
     where is_valid
+
+),
+
+pseudonymisation_key as (
+
+    select pseudonymisation_key from {{ pseudonymisation_key_relation() }}
 
 ),
 
@@ -38,7 +46,8 @@ joined as (
     select
         transactions.transaction_id,
         transactions.loan_id,
-        transactions.borrower_id,
+        {{ keyed_hash('transactions.borrower_id', 'pseudonymisation_key.pseudonymisation_key') }}
+            as borrower_id,
         transactions.country_code,
         countries.country_name,
         countries.subregion,
@@ -60,6 +69,7 @@ joined as (
         transactions.source_row_number,
         transactions.validated_at
     from transactions
+    cross join pseudonymisation_key
     left join countries
         on transactions.country_code = countries.country_code
     left join sectors

@@ -30,7 +30,9 @@ import yaml
 
 from lending.settings import PROJECT_ROOT, SOURCES_YAML, raw_data_path
 
-PARTITION_LEVELS = {"year": r"year=\d{4}", "month": r"month=(0[1-9]|1[0-2])"}
+# ASCII digits only: `\d` also matches other scripts' digits (full-width ones, U+FF10 to
+# U+FF19, among others), which engines parse differently or not at all.
+PARTITION_LEVELS = {"year": r"year=[0-9]{4}", "month": r"month=(0[1-9]|1[0-2])"}
 REGENERATE = "regenerate the sample data with `make generate`, or have the file re-delivered"
 
 
@@ -142,7 +144,7 @@ def check_table(root: Path, table: Table) -> tuple[list[str], int, int]:
             problems.append(
                 f"{here}: unexpected folder; partitions of {table.name} are named "
                 + "/".join(
-                    p.replace(r"\d{4}", "YYYY").replace("(0[1-9]|1[0-2])", "MM") for p in layout
+                    p.replace("[0-9]{4}", "YYYY").replace("(0[1-9]|1[0-2])", "MM") for p in layout
                 )
                 + ": rename or remove it"
             )

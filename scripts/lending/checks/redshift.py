@@ -44,6 +44,7 @@ OFFLINE_ENV = {
     "REDSHIFT_EXTERNAL_SCHEMA": "bank_lake",
     "REDSHIFT_SPECTRUM_ROLE_ARN": "arn:aws:iam::123456789012:role/offline-check",
     "REDSHIFT_ANALYST_ROLE": "analysts",
+    "REDSHIFT_ENGINEER_ROLE": "engineers",
     "BANK_LAKE_S3_URI": "s3://offline-check-lake/raw",
     "BANK_LAKE_CATALOG_DATABASE": "offline_check_raw",
 }
@@ -241,14 +242,18 @@ def check_lengths_against_data(manifest: dict, database: Path) -> list[Problem]:
             if not lengths:
                 continue
             table = model["alias"]
+            # The same schema on the dev target: `main` in place of the offline target's.
+            schema = "main" + model["schema"].removeprefix(OFFLINE_ENV["REDSHIFT_SCHEMA"])
             found = con.execute(
-                "select count(*) from information_schema.tables where table_name = ?", [table]
+                "select count(*) from information_schema.tables "
+                "where table_schema = ? and table_name = ?",
+                [schema, table],
             ).fetchone()
             if not found or not found[0]:
                 problems.append(Problem(_label(model), f"not built in {database}"))
                 continue
             longest = ", ".join(f'max(strlen("{name}"))' for name in lengths)
-            row = con.execute(f'select {longest} from "{table}"').fetchone() or ()
+            row = con.execute(f'select {longest} from "{schema}"."{table}"').fetchone() or ()
             for (name, length), observed in zip(lengths.items(), row, strict=True):
                 if observed is not None and observed > length:
                     problems.append(

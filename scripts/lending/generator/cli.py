@@ -8,7 +8,9 @@ Writes three datasets under --output:
 
 plus _manifest.json (options, row counts, files). The same options always produce the
 same bytes. The dataset is written to a temporary sibling directory and swapped in at the
-end, so an interrupted run leaves the previous dataset as it was. An s3://bucket/prefix
+end, so an interrupted run leaves the previous dataset as it was; the swap into the folder
+the build reads waits for a running build (lending.locking). Only a folder this generator
+wrote is ever replaced: its manifest in the generator's format, nothing else in it. An s3://bucket/prefix
 output is generated locally, then published there in the same layout (publish_dataset.py).
 """
 
@@ -24,10 +26,12 @@ from lending.generator.dataset import (
     DatasetError,
     Options,
     Progress,
+    clean_up_after_dead_runs,
     generate,
     is_current,
     options_for_appending,
 )
+from lending.locking import LockError, restrict_new_files
 from lending.settings import raw_data_path
 
 DEFAULT_SEED = 20240831
@@ -207,6 +211,15 @@ def _write(
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    restrict_new_files()  # the dataset's folders and files are owner-only
+    if isinstance(args.output, Path):
+        # Before anything reads the dataset: a run killed mid-swap may have left it
+        # renamed away.
+        try:
+            clean_up_after_dead_runs(args.output.resolve())
+        except OSError as error:
+            print(f"generate_data.py: error: {args.output}: {error}", file=sys.stderr)
+            return 1
     try:
         options = resolve_options(args)
     except DatasetError as error:
@@ -226,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
             options,
             on_progress=_progress_printer(options.transactions) if show_progress else None,
         )
-    except DatasetError as error:
+    except (DatasetError, LockError) as error:
         print(f"generate_data.py: error: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -5,19 +5,22 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict, dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from lending import settings
 from lending.generator.defects import (
     TRANSACTION_DEFECTS,
     InjectedDefect,
@@ -29,11 +32,17 @@ from lending.generator.economy import demographics, economic_indicators
 from lending.generator.periods import BASE_LAST_MONTH, FIRST_TRANSACTION_MONTH, transaction_months
 from lending.generator.profiles import COUNTRIES
 from lending.generator.transactions import MonthBatch, TransactionGenerator
+from lending.locking import exclusive_lock, private_directory
 
 MANIFEST_NAME = "_manifest.json"
 MANIFEST_FORMAT = 1
 # With --defect-rate: every defect injected on purpose, and the reason it must get.
 INJECTED_DEFECTS_NAME = "_injected_defects.parquet"
+# The one folder per dataset the generator writes; nothing else belongs in its output.
+DATASETS = ("economic_indicators", "demographics", "transactions")
+OWN_ENTRIES = frozenset({MANIFEST_NAME, INJECTED_DEFECTS_NAME, *DATASETS})
+# generator_fingerprint(): what every manifest the generator writes carries.
+FINGERPRINT = re.compile(r"[0-9a-f]{16}")
 PARQUET_FILE = "part-0.parquet"
 # zstd at a low level: about as fast to write as snappy and a third smaller. No Arrow
 # schema in the footer: plain Parquet types, read the same by every engine.
@@ -89,9 +98,50 @@ def generator_fingerprint() -> str:
 
 def read_manifest(output: Path) -> dict | None:
     try:
-        return json.loads((output / MANIFEST_NAME).read_text())
-    except (FileNotFoundError, NotADirectoryError, json.JSONDecodeError):
+        manifest = json.loads((output / MANIFEST_NAME).read_text())
+    except (FileNotFoundError, NotADirectoryError, UnicodeDecodeError, json.JSONDecodeError):
         return None
+    return manifest if isinstance(manifest, dict) else None
+
+
+def manifest_problem(manifest: dict | None) -> str | None:
+    """Why `manifest` is not one this generator wrote, or None when it is: its format, the
+    generator's fingerprint, and files that are relative paths inside the dataset folders
+    (never absolute, never `..`), so that what replaces, uploads or deletes by it stays
+    inside the dataset."""
+    if manifest is None:
+        return f"it has no readable {MANIFEST_NAME}"
+    if manifest.get("format") != MANIFEST_FORMAT:
+        return f"its {MANIFEST_NAME} is not in the generator's format {MANIFEST_FORMAT}"
+    if not FINGERPRINT.fullmatch(str(manifest.get("generator"))):
+        return f"its {MANIFEST_NAME} carries no generator fingerprint"
+    files = manifest.get("files")
+    if not isinstance(files, dict) or not files:
+        return f"its {MANIFEST_NAME} lists no files"
+    for name in files:
+        path = PurePosixPath(name)
+        if (
+            path.is_absolute()
+            or ".." in path.parts
+            or path.as_posix() != name
+            or len(path.parts) < 2
+            or path.parts[0] not in DATASETS
+        ):
+            return f"its {MANIFEST_NAME} lists {name!r}, which is not a file of the dataset"
+    return None
+
+
+def foreign_problem(output: Path) -> str | None:
+    """Why the non-empty folder `output` is not a dataset this generator wrote, or None:
+    its manifest must be the generator's, and it may hold nothing but the generator's own
+    entries."""
+    problem = manifest_problem(read_manifest(output))
+    if problem:
+        return problem
+    foreign = sorted(entry.name for entry in output.iterdir() if entry.name not in OWN_ENTRIES)
+    if foreign:
+        return f"it holds {', '.join(foreign[:3])}, which the generator never writes"
+    return None
 
 
 def is_current(output: Path, options: Options) -> bool:
@@ -266,26 +316,51 @@ def _write_injected(staging: Path, injected: list[InjectedDefect]) -> dict[str, 
 
 def _prepare_staging(output: Path) -> Path:
     """A fresh sibling directory to write into, so the swap is a same-filesystem rename."""
-    if output.exists() and not output.is_dir():
-        raise DatasetError(f"{output} exists and is not a directory")
-    if output.is_dir() and any(output.iterdir()) and read_manifest(output) is None:
-        raise DatasetError(
-            f"refusing to replace {output}: it is not empty and has no {MANIFEST_NAME}, "
-            "so it was not written by this generator; choose another --output"
-        )
     parent = output.parent
     try:
-        parent.mkdir(parents=True, exist_ok=True)
-        for stale in parent.glob(f".{output.name}.tmp-*"):
-            pid = stale.name.rsplit("-", 1)[-1]
-            if pid.isdigit() and not _process_alive(int(pid)):
-                shutil.rmtree(stale, ignore_errors=True)
+        private_directory(parent)
+        clean_up_after_dead_runs(output)
+    except OSError as error:
+        raise DatasetError(f"cannot write to {parent}: {error.strerror or error}") from error
+    if output.exists() and not output.is_dir():
+        raise DatasetError(f"{output} exists and is not a directory")
+    if output.is_dir() and any(output.iterdir()):
+        problem = foreign_problem(output)
+        if problem:
+            raise DatasetError(
+                f"refusing to replace {output}: {problem}, so it was not written by this "
+                "generator; choose another --output"
+            )
+    try:
         staging = parent / f".{output.name}.tmp-{os.getpid()}"
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir()
     except OSError as error:
         raise DatasetError(f"cannot write to {parent}: {error.strerror or error}") from error
     return staging
+
+
+def _leftovers(output: Path, kind: str) -> list[Path]:
+    """`.<name>.tmp-<pid>` or `.<name>.old-<pid>` folders of runs no longer alive."""
+    found = []
+    for path in output.parent.glob(f".{output.name}.{kind}-*"):
+        pid = path.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and not _process_alive(int(pid)):
+            found.append(path)
+    return sorted(found)
+
+
+def clean_up_after_dead_runs(output: Path) -> None:
+    """Remove what killed runs left: their unfinished new datasets (.tmp-*) and the old
+    datasets they retired (.old-*). A retired dataset is the only copy when the run died
+    between its two renames: then it is put back instead."""
+    for staging in _leftovers(output, "tmp"):
+        shutil.rmtree(staging, ignore_errors=True)
+    for retired in _leftovers(output, "old"):
+        if not output.exists() and foreign_problem(retired) is None:
+            retired.rename(output)
+        else:
+            shutil.rmtree(retired, ignore_errors=True)
 
 
 def _process_alive(pid: int) -> bool:
@@ -301,10 +376,19 @@ def _process_alive(pid: int) -> bool:
 def _swap_in(staging: Path, output: Path) -> None:
     """Replace `output` with `staging`; the old dataset stays whole until the last moment."""
     retired = output.parent / f".{output.name}.old-{os.getpid()}"
-    if output.exists():
-        output.rename(retired)
-    staging.rename(output)
+    with _build_lock(output):
+        if output.exists():
+            output.rename(retired)
+        staging.rename(output)
     shutil.rmtree(retired, ignore_errors=True)
+
+
+def _build_lock(output: Path) -> AbstractContextManager[None]:
+    """The build's lock when `output` is the folder the build reads: a running build
+    finishes on the dataset it started with, and the next one starts on the new one."""
+    if output.resolve() == settings.raw_data_path().resolve():
+        return exclusive_lock(settings.duckdb_path(), "replacing the raw data")
+    return nullcontext()
 
 
 def generate(
@@ -312,8 +396,10 @@ def generate(
     options: Options,
     on_progress: Callable[[Progress], None] | None = None,
 ) -> dict:
-    """Generate every dataset under `output` and return the manifest written with it."""
+    """Generate every dataset under `output` and return the manifest written with it.
+    A symbolic link as `output` stays a link: the dataset is replaced where it points."""
     started = time.perf_counter()
+    output = output.resolve()
     staging = _prepare_staging(output)
     try:
         indicators, exchange_rates = economic_indicators(options.seed, options.last)

@@ -23,7 +23,7 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,9 +37,9 @@ from lending.monitoring.metrics import ENVIRONMENT_DIMENSION, METRICS, NAMESPACE
 # Write-audit-publish: the build writes the marts to an audit schema and publishes them to
 # the public schema only when the whole build passed. The data-quality numbers describe
 # the build just run, so they are read where it wrote them (even when it failed); MartRows
-# counts what analysts see. `{schema}` is the target's schema (`main` on DuckDB).
+# counts what is published, in each mart's own schema (the manifest's). `{schema}` is the
+# target's schema (`main` on DuckDB).
 AUDIT_SCHEMA = "{schema}_audit"
-PUBLIC_SCHEMA = "{schema}"
 DATA_QUALITY_MART = "fct_data_quality_monthly"
 DUCKDB_SCHEMA = "main"
 
@@ -94,15 +94,17 @@ def from_freshness(sources: dict) -> list[Datum]:
     return [Datum("StaleSourceCount", stale)]
 
 
-def from_warehouse(query: Query, marts: Sequence[str], schema: str) -> list[Datum]:
-    """RejectedShare per source and MartRows per public mart, in three queries (each costs
-    a dbt invocation on a remote target). Relations that do not exist (a first build that
-    failed early) are left out rather than reported as zero."""
-    audit, public = AUDIT_SCHEMA.format(schema=schema), PUBLIC_SCHEMA.format(schema=schema)
+def from_warehouse(query: Query, marts: Mapping[str, str], schema: str) -> list[Datum]:
+    """RejectedShare per source and MartRows per public mart (`marts`: name => the schema
+    it is published to), in three queries (each costs a dbt invocation on a remote
+    target). Relations that do not exist (a first build that failed early) are left out
+    rather than reported as zero."""
+    audit = AUDIT_SCHEMA.format(schema=schema)
+    schemas = "', '".join(sorted({audit, *marts.values()}))
     existing = set(
         query(
             "select table_schema, table_name from information_schema.tables "
-            f"where table_schema in ('{audit}', '{public}')"
+            f"where table_schema in ('{schemas}')"
         )
     )
     data: list[Datum] = []
@@ -118,10 +120,12 @@ def from_warehouse(query: Query, marts: Sequence[str], schema: str) -> list[Datu
             for source in SOURCES
             if source in shares
         ]
-    present = [mart for mart in marts if (public, mart) in existing]
+    present = {mart: where for mart, where in marts.items() if (where, mart) in existing}
     if present:
         counts = query(
-            " union all ".join(f"select '{m}', count(*) from {public}.{m}" for m in present)
+            " union all ".join(
+                f"select '{mart}', count(*) from {where}.{mart}" for mart, where in present.items()
+            )
         )
         data += [Datum("MartRows", rows, {"Mart": mart}) for mart, rows in sorted(counts)]
     return data
@@ -161,7 +165,7 @@ def collect(
     run_results: Path | None,
     query: Query | None,
     schema: str,
-    marts: Sequence[str],
+    marts: Mapping[str, str],
     sources: Path | None = None,
 ) -> tuple[list[Datum], str | None]:
     """Every metric of one build, and dbt's invocation id (None when dbt did not run)."""
@@ -244,7 +248,7 @@ def record(
     sources: Path | None = None,
 ) -> list[dict]:
     """Collect one build's metrics, append them to `output` and optionally publish them."""
-    marts = settings.public_marts(manifest) if manifest.exists() else []
+    marts = settings.public_mart_schemas(manifest) if manifest.exists() else {}
     data, invocation_id = collect(run_results, query, schema, marts, sources)
     lines = records(data, environment, invocation_id)
     append(lines, output)

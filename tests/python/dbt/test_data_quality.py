@@ -32,10 +32,11 @@ from lending.generator.defects import DEMOGRAPHIC_DEFECTS, INDICATOR_DEFECTS, TR
 
 DIRTY_TRANSACTIONS = 6_000
 DEFECT_RATE = "0.02"
+# The quarantine, in a schema of its own (the engineers' role's, on Redshift).
 REJECTED_TABLES = {
-    "transactions": "fct_rejected_transactions",
-    "economic_indicators": "fct_rejected_economic_indicators",
-    "demographics": "fct_rejected_demographics",
+    "transactions": "main_quarantine.fct_rejected_transactions",
+    "economic_indicators": "main_quarantine.fct_rejected_economic_indicators",
+    "demographics": "main_quarantine.fct_rejected_demographics",
 }
 
 
@@ -134,7 +135,7 @@ def test_raw_rows_equal_valid_facts_plus_rejected_rows_per_month(dirty: dict) ->
             ) as facts using (partition_year, partition_month)
             left join (
                 select partition_year, partition_month, count(*) as rejected_rows
-                from fct_rejected_transactions group by all
+                from main_quarantine.fct_rejected_transactions group by all
             ) as quarantine using (partition_year, partition_month)
             """
         ).fetchall()
@@ -258,6 +259,21 @@ def test_each_structural_fault_is_named_with_its_place_and_remedy(
     assert str(raw / relative.rsplit("/", 1)[0]) in problem  # names the place
 
 
+def test_a_partition_named_in_non_ascii_digits_is_refused(
+    default_dataset: Path, tmp_path: Path
+) -> None:
+    """Python's \\d matches every script's digits: a full-width year would pass it."""
+    raw = tmp_path / "raw"
+    shutil.copytree(default_dataset, raw)
+    full_width = raw / "demographics" / "year=\uff12\uff10\uff12\uff12"
+    (raw / "demographics" / "year=2022").rename(full_width)
+
+    (problem,) = raw_structure.problems(raw, raw_structure.load_tables())
+
+    assert problem.startswith(f"{full_width}: unexpected folder")
+    assert "partitions of demographics are named year=YYYY" in problem
+
+
 @pytest.mark.slow
 def test_a_bare_dbt_build_stops_on_a_retyped_column_before_any_model(
     small_build: dict, tmp_path: Path
@@ -330,7 +346,7 @@ def test_builds_wait_for_each_other_and_give_identical_marts(small_build: dict) 
 
     assert first.returncode == 0, first_output[-3000:]
     assert second.returncode == 0, second.stdout[-3000:]
-    assert f"Another build (pid {first.pid})" in second.stdout
+    assert f"Another build (pid {first.pid}, building)" in second.stdout
     assert "waiting for it to finish" in second.stdout
     assert mart_fingerprints(small_build["database"]) == small_build["fingerprints"]
 

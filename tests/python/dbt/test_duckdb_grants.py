@@ -18,9 +18,14 @@ DBT = str(Path(sys.executable).with_name("dbt"))
 
 @pytest.mark.slow
 def test_a_granted_mart_builds_on_duckdb_without_a_word_about_grants(
-    tmp_path: Path, dbt_env: dict[str, str]
+    tmp_path: Path, dbt_env: dict[str, str], default_dataset: Path
 ) -> None:
-    env = dict(dbt_env, DBT_DUCKDB_PATH=str(tmp_path / "grants.duckdb"))
+    # Data of its own: `make test` runs pytest before it generates data/raw.
+    env = dict(
+        dbt_env,
+        DBT_DUCKDB_PATH=str(tmp_path / "grants.duckdb"),
+        BANK_RAW_DATA_PATH=str(default_dataset),
+    )
     result = subprocess.run(
         [DBT, "build", "--select", "+dim_sectors", "--indirect-selection", "cautious",
          "--target-path", str(tmp_path / "target"),

@@ -69,7 +69,8 @@ def test_password_authentication_requires_ssl(monkeypatch: pytest.MonkeyPatch) -
     assert arguments["user"] == "dbt_deploy"
     assert arguments["password"] == "s3cret-from-the-vault"
     assert arguments["ssl"] is True
-    assert arguments["sslmode"] == "verify-ca"
+    # The certificate must name the host, not merely chain to a trusted authority.
+    assert arguments["sslmode"] == "verify-full"
     assert not arguments.get("iam")
     assert arguments["port"] == 5439
 
@@ -101,6 +102,7 @@ def test_iam_on_a_provisioned_cluster(monkeypatch: pytest.MonkeyPatch) -> None:
     assert arguments["region"] == "eu-west-1"
     assert arguments["password"] == ""  # no password needed, none read
     assert arguments["ssl"] is True
+    assert arguments["sslmode"] == "verify-full"
 
 
 def test_iam_on_a_provisioned_cluster_needs_its_identifier(
@@ -130,6 +132,7 @@ def test_iam_role_on_serverless_is_recognised_by_its_host(
     assert arguments["cluster_identifier"] is None
     assert arguments["db_user"] is None  # the IAM identity itself signs in
     assert arguments["ssl"] is True
+    assert arguments["sslmode"] == "verify-full"
 
 
 def test_serverless_behind_a_custom_host_takes_its_workgroup(

@@ -124,7 +124,7 @@ def test_a_delivery_over_the_rejection_threshold_publishes_nothing(
     assert (
         scalar(
             project.database,
-            "select count(*) from main_audit.fct_rejected_economic_indicators "
+            "select count(*) from main_quarantine_audit.fct_rejected_economic_indicators "
             "where month_start_date = date '2024-09-01'",
         )
         == 2
@@ -201,7 +201,7 @@ def test_a_table_built_by_older_code_names_the_fix(project: ProjectCopy) -> None
     )
     result = project.build("--full-refresh", *EVERYDAY)
     assert result.returncode == 0, result.stdout[-5000:]
-    assert "Published 10 of 10 marts to schema main" in result.stdout
+    assert re.search(r"Published (\d+) of \1 marts to schema main", result.stdout)
 
 
 @pytest.mark.slow

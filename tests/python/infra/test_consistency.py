@@ -22,7 +22,8 @@ ENV_VAR = re.compile(r"env_var\(\s*['\"]([A-Z][A-Z0-9_]*)['\"]")
 CONSUMERS = (
     "profiles.yml",
     "dbt_project.yml",
-    "macros/stage_external_sources.sql",
+    "macros/warehouse/stage_external_sources.sql",
+    "macros/pseudonymisation/pseudonymisation_key.sql",
     "models/staging/bank/_bank__sources.yml",
     "scripts/lending/publish/s3.py",
     ".github/workflows/ci.yml",
@@ -121,7 +122,7 @@ def test_the_readers_are_found():
     read = env_vars_read(PROJECT_ROOT)
     # One from each kind of file, so a reader that silently finds nothing fails here.
     assert "profiles.yml" in read["REDSHIFT_HOST"]
-    assert "macros/stage_external_sources.sql" in read["REDSHIFT_SPECTRUM_ROLE_ARN"]
+    assert "macros/warehouse/stage_external_sources.sql" in read["REDSHIFT_SPECTRUM_ROLE_ARN"]
     assert "models/staging/bank/_bank__sources.yml" in read["BANK_LAKE_CATALOG_DATABASE"]
     assert "dbt_project.yml" in read["REDSHIFT_ANALYST_ROLE"]
     assert "scripts/lending/publish/s3.py" in read["AWS_REGION"]

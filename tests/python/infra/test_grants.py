@@ -4,26 +4,38 @@ and nothing more. Nothing runs on Redshift here; sqlfluff's Redshift grammar par
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import sqlfluff
 from sqlfluff.api.simple import APIParsingError
-from terraform_config import Terraform, broken_copy, load, resolve
+from terraform_config import PROJECT_ROOT, Terraform, broken_copy, load, resolve
 
+from lending.checks.redshift import offline_env
+
+# What a deferred slim-CI build reads: the schemas dbt builds production into (the layers
+# and the published marts), never the audit copies nor {marts_schema}_private (the key).
+CI_READS = (
+    "{marts_schema}, {marts_schema}_staging, {marts_schema}_intermediate, {marts_schema}_seeds,"
+    " {marts_schema}_quarantine"
+)
 # What each grantee may receive, as (privilege, object) patterns; `{...}` are variables.
 ALLOWED = {
     "ci": {
-        ("usage", "schema {marts_schema}"),
+        ("usage", "schema " + CI_READS),
         ("usage", "schema {external_schema}"),
         ("usage", "schema ci_admin"),
-        ("select", "all tables in schema {marts_schema}"),
-        ("select", "tables"),  # alter default privileges for the deploy user in {marts_schema}
+        ("select", "all tables in schema " + CI_READS),
+        ("select", "tables"),  # alter default privileges for the deploy user in CI_READS
         ("execute", "procedure ci_admin.create_ci_schema(varchar)"),
     },
     "deploy": {("create", "database {database_name}")},
     "analysts": {("usage", "schema {marts_schema}")},
+    "engineers": {("usage", "schema {marts_schema}_quarantine")},
 }
 GRANT = re.compile(r"\bgrant (\w+) on (.+?) to (role )?(\S+)$")
 
@@ -45,6 +57,7 @@ def statements(config: Terraform) -> dict[str, str]:
 def grant_problems(config: Terraform) -> list[str]:
     grantees = {'"IAMR:role-ci"': "ci", '"IAMR:role-orchestrator"': "deploy"}
     grantees[resolve(config, "${var.analyst_role}")] = "analysts"
+    grantees[resolve(config, "${var.engineer_role}")] = "engineers"
     variables = {name: resolve(config, f"${{var.{name}}}") for name in config.variables}
     allowed = {
         who: {(privilege, target.format(**variables)) for privilege, target in pairs}
@@ -113,3 +126,25 @@ def test_each_identity_gets_only_its_grants(config):
 )
 def test_a_wider_grant_is_caught(tmp_path: Path, old, new, problem):
     assert problem in grant_problems(load(broken_copy(tmp_path, "redshift_grants.tf", old, new)))
+
+
+def test_the_schemas_ci_reads_are_the_ones_dbt_builds_production_into(config, tmp_path: Path):
+    """Compared with the dbt project itself: a new layer schema needs its grant here."""
+    marts_schema = resolve(config, "${var.marts_schema}")
+    parsed = subprocess.run(
+        [str(Path(sys.executable).with_name("dbt")), "parse", "--target", "prod",
+         "--target-path", str(tmp_path), "--log-path", str(tmp_path)],
+        cwd=PROJECT_ROOT,
+        env=dict(offline_env(), DBT_PROFILES_DIR=str(PROJECT_ROOT), REDSHIFT_SCHEMA=marts_schema),
+        capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert parsed.returncode == 0, parsed.stdout[-3000:]
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    built = {
+        node["schema"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] in ("model", "seed", "snapshot")
+    }
+    granted = set(resolve(config, "${local.ci_read_schemas}").split(", "))
+    assert built == granted
+    assert not any(schema.endswith(("_audit", "_private")) for schema in granted)

@@ -153,23 +153,26 @@ def airflow_home(root: Path, migrated_db: Path, manifest: Path, lake: Path) -> A
     return Airflow(home=home, env=env)
 
 
-def public_marts(manifest: Path) -> list[str]:
+def public_marts(manifest: Path) -> dict[str, str]:
+    """Each public mart's published relation (schema.name), in name order."""
     document = json.loads(manifest.read_text())
-    return sorted(
-        node["name"]
-        for node in document["nodes"].values()
-        if node["resource_type"] == "model" and node.get("access") == "public"
+    return dict(
+        sorted(
+            (node["name"], f"{node['schema']}.{node['alias']}")
+            for node in document["nodes"].values()
+            if node["resource_type"] == "model" and node.get("access") == "public"
+        )
     )
 
 
-def mart_fingerprints(database: Path, marts: list[str]) -> dict[str, str]:
-    """A content hash of every mart, independent of row order."""
+def mart_fingerprints(database: Path, marts: dict[str, str]) -> dict[str, str]:
+    """A content hash of every mart (name => relation), independent of row order."""
     with duckdb.connect(str(database), read_only=True) as con:
         return {
             mart: con.execute(
-                f"select count(*) || ':' || coalesce(sum(hash(t)), 0) from {mart} as t"
+                f"select count(*) || ':' || coalesce(sum(hash(t)), 0) from {relation} as t"
             ).fetchone()[0]
-            for mart in marts
+            for mart, relation in marts.items()
         }
 
 

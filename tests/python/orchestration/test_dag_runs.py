@@ -127,8 +127,8 @@ def test_its_run_metrics_match_run_results_and_the_marts(good_run: dict, manifes
             ).fetchall()
         )
         rows = {
-            mart: con.execute(f"select count(*) from {mart}").fetchone()[0]
-            for mart in public_marts(manifest)
+            mart: con.execute(f"select count(*) from {relation}").fetchone()[0]
+            for mart, relation in public_marts(manifest).items()
         }
     assert {k[1]: v for k, v in value.items() if k[0] == "RejectedShare"} == shares
     assert {k[1]: v for k, v in value.items() if k[0] == "MartRows"} == rows

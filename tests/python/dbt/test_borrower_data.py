@@ -1,0 +1,216 @@
+"""Borrower data: analysts' marts carry pseudonyms (a keyed SHA-256 of the bank's id, the key
+from the environment), never the identifier; distinct borrowers stay distinct; the key
+never reaches SQL text, logs or artifacts; a new key republishes every pseudonym; the prod
+target refuses to build without a proper key; and the raw rejected rows are published to
+the engineers' quarantine schema, not the analysts'."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from conftest import PROJECT_ROOT, build_env, run_build, run_generator
+from lending.checks.redshift import offline_env
+
+DBT = str(Path(sys.executable).with_name("dbt"))
+DEVELOPMENT_KEY = "development-only-key-it-protects-nothing"
+PSEUDONYMS = """
+    select validated.borrower_id, published.borrower_id
+    from main.fct_transactions as published
+    inner join main_intermediate.int_transactions_validated as validated
+        using (transaction_id)
+"""
+
+
+def query(database: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(database), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def files_holding(root: Path, text: str) -> list[Path]:
+    return [
+        path
+        for path in root.rglob("*")
+        if path.is_file() and path.suffix != ".duckdb" and text.encode() in path.read_bytes()
+    ]
+
+
+@pytest.fixture(scope="module")
+def keyed(tmp_path_factory: pytest.TempPathFactory, dbt_env: dict[str, str]) -> dict:
+    """One warehouse built with a key, then rebuilt with another."""
+    root = tmp_path_factory.mktemp("pseudonyms")
+    made = run_generator("--transactions", "2000", "--seed", "9", "--output", str(root / "raw"))
+    assert made.returncode == 0, made.stderr
+    first, second = secrets.token_hex(32), secrets.token_urlsafe(40)
+    env = build_env(dbt_env, root / "raw", root)
+    builds = {}
+    for key in (first, second):
+        built = run_build(
+            "--exclude-resource-type", "unit_test", env=dict(env, LENDING_PSEUDONYMISATION_KEY=key)
+        )
+        assert built.returncode == 0, built.stdout[-4000:]
+        builds[key] = {
+            "pairs": query(root / "warehouse.duckdb", PSEUDONYMS),
+            "stdout": built.stdout,
+        }
+    # A third key, in a build that publishes nothing (a partial selection): it is stored for
+    # the build's audit copies, but what analysts read keeps the published key.
+    partial = run_build(
+        "--select",
+        "fct_transactions",
+        env=dict(env, LENDING_PSEUDONYMISATION_KEY=secrets.token_hex(32)),
+    )
+    assert "Marts not published" in partial.stdout, partial.stdout[-4000:]
+    unpublished = query(root / "warehouse.duckdb", PSEUDONYMS)
+    return {"root": root, "keys": (first, second), "builds": builds, "unpublished": unpublished}
+
+
+@pytest.mark.slow
+def test_borrower_ids_are_the_keyed_hash_of_the_banks_id(keyed: dict) -> None:
+    key = keyed["keys"][0]
+    pairs = keyed["builds"][key]["pairs"]
+    assert len(pairs) == 2000
+    for bank_id, pseudonym in pairs:
+        assert pseudonym == hashlib.sha256(f"{key}|{bank_id}".encode()).hexdigest()
+
+
+@pytest.mark.slow
+def test_distinct_borrowers_stay_distinct(keyed: dict) -> None:
+    for build in keyed["builds"].values():
+        pairs = build["pairs"]
+        assert (
+            len({bank_id for bank_id, _ in pairs}) == len({p for _, p in pairs}) == len(set(pairs))
+        )
+        # The reconciliation test in the build says the same, on the audit copy.
+        assert "PASS assert_pseudonyms_keep_borrowers_apart" in build["stdout"]
+
+
+@pytest.mark.slow
+def test_a_new_key_gives_every_borrower_a_new_pseudonym(keyed: dict) -> None:
+    """Every month, not only those validated again: the mart is republished whole."""
+    first, second = (dict(keyed["builds"][key]["pairs"]) for key in keyed["keys"])
+    assert first.keys() == second.keys()
+    assert all(first[bank_id] != second[bank_id] for bank_id in first)
+
+
+@pytest.mark.slow
+def test_a_key_reaches_analysts_only_with_a_build_that_publishes(keyed: dict) -> None:
+    """fct_transactions is a view computing pseudonyms when read: from the published key."""
+    assert keyed["unpublished"] == keyed["builds"][keyed["keys"][1]]["pairs"]
+
+
+@pytest.mark.slow
+def test_the_key_is_in_no_sql_text_log_or_artifact(keyed: dict) -> None:
+    root = keyed["root"]
+    for key in keyed["keys"]:
+        assert files_holding(root, key) == []
+    # Where it is: the private schema's one row, which no role is granted.
+    (stored,) = query(root / "warehouse.duckdb", "from main_private.pseudonymisation_key")
+    assert stored == (keyed["keys"][1],)
+
+
+def compile_for_prod(tmp_path: Path, sql: str, **env: str) -> subprocess.CompletedProcess:
+    """`dbt compile --inline` for prod, offline: no Redshift to reach here."""
+    return subprocess.run(
+        [DBT, "compile", "--target", "prod", "--no-introspect", "--no-populate-cache",
+         "--inline", sql,
+         "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")],
+        cwd=PROJECT_ROOT,
+        env=dict(offline_env(), DBT_PROFILES_DIR=str(PROJECT_ROOT), **env),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )  # fmt: skip
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("key", "message"),
+    [
+        (None, "LENDING_PSEUDONYMISATION_KEY is not set: the prod target pseudonymises"),
+        ("short'; drop table x; --", "LENDING_PSEUDONYMISATION_KEY must be 32 to 256 characters"),
+        (DEVELOPMENT_KEY, "LENDING_PSEUDONYMISATION_KEY is the development key"),
+    ],
+    ids=["missing", "malformed", "development"],
+)
+def test_the_prod_target_refuses_no_key_or_a_weak_one(
+    tmp_path: Path, key: str | None, message: str
+) -> None:
+    """pseudonymisation_key() is what the build's on-run-start hook stores, before any SQL
+    of its own runs; compiled here offline."""
+    env = {} if key is None else {"LENDING_PSEUDONYMISATION_KEY": key}
+    result = compile_for_prod(tmp_path, "select '{{ pseudonymisation_key_version() }}'", **env)
+    assert result.returncode != 0
+    assert message in result.stdout, result.stdout[-2000:]
+    if key:
+        assert key not in result.stdout  # never echoed
+
+
+@pytest.mark.slow
+def test_the_prod_target_takes_a_proper_key(tmp_path: Path) -> None:
+    key = secrets.token_hex(32)
+    result = compile_for_prod(
+        tmp_path, "select '{{ pseudonymisation_key_version() }}'", LENDING_PSEUDONYMISATION_KEY=key
+    )
+    assert result.returncode == 0, result.stdout[-2000:]
+
+
+@pytest.fixture(scope="module")
+def manifest(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    target = tmp_path_factory.mktemp("parsed")
+    parsed = subprocess.run(
+        [DBT, "parse", "--target", "prod", "--target-path", str(target),
+         "--log-path", str(target / "logs")],
+        cwd=PROJECT_ROOT, env=dict(offline_env(), DBT_PROFILES_DIR=str(PROJECT_ROOT)),
+        capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert parsed.returncode == 0, parsed.stdout[-3000:]
+    return json.loads((target / "manifest.json").read_text())
+
+
+def public_marts(manifest: dict) -> list[dict]:
+    return [
+        node
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node.get("access") == "public"
+    ]
+
+
+@pytest.mark.slow
+def test_no_analysts_mart_exposes_a_borrower_identifier(manifest: dict) -> None:
+    """Every mart the analysts' role reads: a borrower column is a pseudonym."""
+    analysts = [
+        node
+        for node in public_marts(manifest)
+        if "role:analysts" in node["config"]["grants"]["select"]
+    ]
+    assert {n["name"] for n in analysts} >= {"fct_transactions", "fct_country_monthly"}
+    for node in analysts:
+        for name, column in node["columns"].items():
+            if "borrower" in name and not name.endswith("_count"):
+                assert column["meta"].get("pseudonymised") is True, f"{node['name']}.{name}"
+                assert column["data_type"] == "varchar(64)"
+
+
+@pytest.mark.slow
+def test_the_raw_rejected_rows_are_the_engineers_alone(manifest: dict) -> None:
+    quarantine = {n["name"]: n for n in public_marts(manifest) if n["schema"] != "analytics"}
+    assert set(quarantine) == {
+        "fct_rejected_transactions",
+        "fct_rejected_economic_indicators",
+        "fct_rejected_demographics",
+    }
+    for node in quarantine.values():
+        assert node["schema"] == "analytics_quarantine"
+        assert node["config"]["grants"] == {"select": ["role:engineers"]}
+    for node in public_marts(manifest):
+        if node["name"] not in quarantine:
+            assert node["config"]["grants"] == {"select": ["role:analysts"]}, node["name"]
