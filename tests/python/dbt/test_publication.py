@@ -205,6 +205,23 @@ def test_a_table_built_by_older_code_names_the_fix(project: ProjectCopy) -> None
 
 
 @pytest.mark.slow
+def test_the_audit_schemas_exist_before_any_model_runs(
+    raw: Path, tmp_path: Path, dbt_env: dict[str, str]
+) -> None:
+    """Marts that run at the same time on a new warehouse (the three quarantine marts)
+    would race to create their audit schema, and the loser fail the build: on-run-start
+    creates every one before any model, even when no mart is selected."""
+    fresh = project_copy(tmp_path, raw, dbt_env)
+    result = fresh.dbt("run", "--select", "stg_bank__demographics")
+    assert result.returncode == 0, result.stdout[-3000:]
+    with duckdb.connect(str(fresh.database), read_only=True) as con:
+        schemas = {
+            name for (name,) in con.execute("select schema_name from duckdb_schemas()").fetchall()
+        }
+    assert {"main_audit", "main_quarantine_audit"} <= schemas, schemas
+
+
+@pytest.mark.slow
 def test_a_partial_build_publishes_nothing(project: ProjectCopy) -> None:
     before = mart_fingerprints(project.database)
     result = project.dbt("build", "--select", "dim_sectors")
