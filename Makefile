@@ -130,6 +130,7 @@ metadata: $(DEV_STAMP) ## Metadata gate (dbt-bouncer): descriptions, key tests, 
 docs: $(RUNTIME_STAMP) ## Generate the docs site, and target/static_index.html to share
 	$(NEEDS_WAREHOUSE)
 	$(BIN)/dbt docs generate --static
+	$(BIN)/lending-stamp-docs
 	@echo "Docs site in target/: browse it with 'make docs-serve', or open or share the"
 	@echo "single file target/static_index.html (needs no server)."
 

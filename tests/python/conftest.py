@@ -317,6 +317,15 @@ def analyst_build(tmp_path_factory: pytest.TempPathFactory, dbt_env: dict[str, s
         assert result.returncode == 0, (
             f"dbt {' '.join(command_args)} failed:\n{result.stdout[-5000:]}"
         )
+    # As `make docs` does: the data's as-of on the landing page.
+    stamped = build.run(
+        command("lending-stamp-docs"),
+        "--database",
+        str(build.database),
+        "--target",
+        str(build.target),
+    )
+    assert stamped.returncode == 0, stamped.stderr
     return build
 
 

@@ -6,6 +6,16 @@ country_months as (
 
 ),
 
+periods as (
+
+    select
+        month_start_date,
+        is_quarter_complete,
+        is_year_complete
+    from {{ ref('int_months_with_period_completeness') }}
+
+),
+
 activity as (
 
     select * from {{ ref('int_transactions_aggregated_to_country_months') }}
@@ -54,6 +64,8 @@ joined as (
         countries.country_name,
         countries.subregion,
         country_months.month_start_date,
+        periods.is_quarter_complete,
+        periods.is_year_complete,
         {{ zero_when_inactive('activity', [
             'transaction_count', 'completed_count', 'failed_count', 'reversed_count',
             'pending_count', 'settled_count',
@@ -77,6 +89,8 @@ joined as (
     from country_months
     inner join countries
         on country_months.country_code = countries.country_code
+    inner join periods
+        on country_months.month_start_date = periods.month_start_date
     left join activity
         on country_months.country_code = activity.country_code
         and country_months.month_start_date = activity.month_start_date

@@ -404,9 +404,7 @@ def generate(
     try:
         indicators, exchange_rates = economic_indicators(options.seed, options.last)
         people = demographics(options.seed, options.last)
-        generator = TransactionGenerator(
-            options.seed, options.transactions, exchange_rates, options.last
-        )
+        generator = TransactionGenerator(options.seed, options.transactions, options.last)
         plan = DefectPlan.choose(options, generator.counts)
         indicators = plan.remove_exchange_rates(indicators)
 

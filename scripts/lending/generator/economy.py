@@ -2,24 +2,32 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+from functools import cache
+
 import numpy as np
 import pyarrow as pa
 
 from lending.generator.periods import (
     BASE_LAST_MONTH,
+    day_position,
+    days,
     demographic_years,
     indicator_months,
     month_index,
 )
 from lending.generator.profiles import (
     COUNTRIES,
+    DAILY_EXCHANGE_RATE_NOISE,
     DEMOGRAPHIC_PROFILES,
-    FIXED_EXCHANGE_RATE,
     INDICATORS,
     MACRO_ANCHORS,
     Anchors,
     Indicator,
 )
+
+# Exchange rates wander for weeks around their path: daily AR(1) persistence.
+DAILY_PERSISTENCE = 0.97
 
 INDICATOR_SCHEMA = pa.schema(
     [
@@ -62,9 +70,58 @@ def _smooth_noise(rng: np.random.Generator, n: int, persistence: float = 0.6) ->
     draws = rng.standard_normal(n)
     noise = np.empty(n)
     noise[0] = draws[0]
-    for t in range(1, n):  # ~69 steps per series: a loop over months, not rows
-        noise[t] = persistence * noise[t - 1] + np.sqrt(1.0 - persistence**2) * draws[t]
+    innovation = np.sqrt(1.0 - persistence**2)
+    for t in range(1, n):  # a loop over months or days, not rows
+        noise[t] = persistence * noise[t - 1] + innovation * draws[t]
     return noise
+
+
+def round_to_step(values: np.ndarray, step: float) -> np.ndarray:
+    """Values on the publisher's grid (0.1, 0.25, 0.0001...), each the float nearest its
+    decimal value: 3.4, never 3.4000000000000004."""
+    decimals = max(0, -Decimal(str(step)).normalize().as_tuple().exponent)
+    return np.round(np.round(values / step) * step, decimals)
+
+
+@cache
+def daily_exchange_rates(seed: int, last_month: np.datetime64 = BASE_LAST_MONTH) -> np.ndarray:
+    """Local currency per US dollar for every country [row] and calendar day [column]
+    from December 2018: the anchors interpolated day by day (in logs, so a step
+    devaluation is two anchors a day apart), times each currency's own wobble.
+
+    Transactions are booked at the day's rate; the published monthly indicator is the
+    average of the month's days. Read-only, shared by both.
+    """
+    positions = np.arange(len(days(last_month)), dtype=float)
+    rates = np.empty((len(COUNTRIES), len(positions)))
+    for country_idx, country in enumerate(COUNTRIES):
+        anchors = MACRO_ANCHORS[country.code]["exchange_rate"]
+        level = np.exp(
+            np.interp(
+                positions,
+                [day_position(day) for day, _ in anchors],
+                np.log([value for _, value in anchors]),
+            )
+        )
+        noise = _smooth_noise(
+            np.random.default_rng([seed, 10, country_idx]), len(positions), DAILY_PERSISTENCE
+        )
+        rates[country_idx] = level * np.exp(DAILY_EXCHANGE_RATE_NOISE[country.code] * noise)
+    rates.flags.writeable = False
+    return rates
+
+
+def monthly_average_exchange_rates(
+    seed: int, last_month: np.datetime64 = BASE_LAST_MONTH
+) -> np.ndarray:
+    """[country, month] from December 2018: the mean of each month's daily rates, at the
+    published precision."""
+    daily = daily_exchange_rates(seed, last_month)
+    month_of_day = days(last_month).astype("datetime64[M]")
+    starts = np.flatnonzero(np.r_[True, month_of_day[1:] != month_of_day[:-1]])
+    lengths = np.diff(np.r_[starts, len(month_of_day)])
+    step = next(i.rounding_step for i in INDICATORS if i.code == "exchange_rate")
+    return round_to_step(np.add.reduceat(daily, starts, axis=1) / lengths, step)
 
 
 def _series(
@@ -72,20 +129,15 @@ def _series(
 ) -> np.ndarray:
     anchors = MACRO_ANCHORS[country][indicator.code]
     noise = _smooth_noise(rng, n_months)
-    if indicator.code == "exchange_rate":
-        level = _interpolate(anchors, n_months, log_scale=True)
-        if country not in FIXED_EXCHANGE_RATE:
-            level = level * np.exp(indicator.relative_noise * noise)
-    else:
-        level = _interpolate(anchors, n_months, log_scale=False)
-        typical = 0.25 * float(np.mean(np.abs([value for _, value in anchors])))
-        spread = indicator.absolute_noise + indicator.relative_noise * np.maximum(
-            np.abs(level), typical
-        )
-        level = level + spread * noise
+    level = _interpolate(anchors, n_months, log_scale=False)
+    typical = 0.25 * float(np.mean(np.abs([value for _, value in anchors])))
+    spread = indicator.absolute_noise + indicator.relative_noise * np.maximum(
+        np.abs(level), typical
+    )
+    level = level + spread * noise
     if indicator.code in {"unemployment", "policy_rate", "public_debt"}:
         level = np.maximum(level, 0.0)
-    return np.round(level / indicator.rounding_step) * indicator.rounding_step
+    return round_to_step(level, indicator.rounding_step)
 
 
 def economic_indicators(
@@ -93,20 +145,22 @@ def economic_indicators(
 ) -> tuple[pa.Table, np.ndarray]:
     """Long-format indicators, and the exchange-rate matrix [country, month] they contain.
 
-    Transactions convert USD amounts to local currency with that same matrix, so the USD
-    amounts the dbt models recover are consistent with the published rates. Past the last
-    anchor a series holds its level and keeps its noise.
+    The exchange rate is each month's average of the daily rates transactions are booked
+    at (`daily_exchange_rates`), so the USD amounts the dbt models recover at the monthly
+    average agree with the booked amounts over the month. Past the last anchor a series
+    holds its level and keeps its noise.
     """
     months = indicator_months(last_month)
     n_months = len(months)
+    exchange_rates = monthly_average_exchange_rates(seed, last_month)
     countries, indicators, month_values, values, units = [], [], [], [], []
-    exchange_rates = np.empty((len(COUNTRIES), n_months))
     for country_idx, country in enumerate(COUNTRIES):
         for indicator_idx, indicator in enumerate(INDICATORS):
-            rng = np.random.default_rng([seed, 1, country_idx, indicator_idx])
-            series = _series(rng, country.code, indicator, n_months)
             if indicator.code == "exchange_rate":
-                exchange_rates[country_idx] = series
+                series = exchange_rates[country_idx]
+            else:
+                rng = np.random.default_rng([seed, 1, country_idx, indicator_idx])
+                series = _series(rng, country.code, indicator, n_months)
             countries.append(np.full(n_months, country.code))
             indicators.append(np.full(n_months, indicator.code))
             month_values.append(months)

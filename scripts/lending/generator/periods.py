@@ -38,3 +38,21 @@ def demographic_years(last: np.datetime64 = BASE_LAST_MONTH) -> np.ndarray:
 def month_index(month: str) -> int:
     """Months since the first indicator month, for anchors written as 'YYYY-MM'."""
     return int((np.datetime64(month, "M") - FIRST_INDICATOR_MONTH).astype(int))
+
+
+FIRST_INDICATOR_DAY = FIRST_INDICATOR_MONTH.astype("datetime64[D]")
+
+
+def days(last: np.datetime64 = BASE_LAST_MONTH) -> np.ndarray:
+    """Every calendar day from the first indicator month to the end of `last`."""
+    return np.arange(FIRST_INDICATOR_DAY, (last + 1).astype("datetime64[D]"), dtype="datetime64[D]")
+
+
+def day_position(anchor: str) -> float:
+    """Days since the first indicator day: a 'YYYY-MM-DD' anchor is that day, a 'YYYY-MM'
+    anchor the middle of its month (so a month's average is near its anchor)."""
+    if len(anchor) == len("YYYY-MM"):
+        start = np.datetime64(anchor, "M").astype("datetime64[D]")
+        length = int(((np.datetime64(anchor, "M") + 1).astype("datetime64[D]") - start).astype(int))
+        return float((start - FIRST_INDICATOR_DAY).astype(int)) + (length - 1) / 2
+    return float((np.datetime64(anchor, "D") - FIRST_INDICATOR_DAY).astype(int))

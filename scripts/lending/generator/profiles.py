@@ -4,6 +4,14 @@ Codes here must match the dbt seeds (`seeds/*.csv`); a pytest test keeps the two
 Macro anchors are rounded public figures (central banks, INDEC, IBGE, IMF WEO) placed at
 the month they describe; the generator interpolates between them and adds seeded noise, so
 the shape is real and the exact values differ by seed.
+
+The bank is modelled on a mid-sized regional development bank: at the default 50,000
+transactions it disburses about USD 2-3 billion a year in ten countries (the order of
+CABEI's annual approvals, a tenth of the largest multilateral lenders in the region),
+through some 1,200 loans a year of a few million dollars each, sovereign investment loans
+and credit lines on-lent by national development banks. Its book starts empty in January
+2019, when the extract starts, so in the early years most loans are still in their grace
+period. `--transactions` scales the number of loans, and so the book, proportionally.
 """
 
 from __future__ import annotations
@@ -30,42 +38,47 @@ class Country:
 @dataclass(frozen=True)
 class Sector:
     code: str
-    # Median disbursement in USD and the log-normal spread around it.
-    median_disbursement_usd: float
-    disbursement_sigma: float
-    # Years over which principal is repaid in semi-annual instalments.
-    tenor_years: int
+    # Median principal of a loan in USD and the log-normal spread around it.
+    median_principal_usd: float
+    principal_sigma: float
+    # Loan terms: years of grace (interest only), and the final maturity in years,
+    # grace included; principal is repaid in equal semi-annual instalments in between.
+    grace_years: float
+    maturity_years: int
+    # Lending spread over the six-month USD reference rate, percent a year: sovereign
+    # guaranteed sectors near 1%, loans on-lent through intermediaries more.
+    spread_pct: float
     failure_log_odds: float
 
 
 @dataclass(frozen=True)
 class TransactionType:
     code: str
-    # Mix once the portfolio is mature; early months are mostly disbursements.
-    steady_state_share: float
     failure_log_odds: float
     # Of failed-or-reversed transactions, the share that are reversals.
     reversal_share: float
 
 
+# Terms modelled on multilateral development banks' loans: sovereign investment loans of
+# 15-25 years with 4-5 years of grace, credit lines to intermediaries of 5-8 years.
 SECTORS: tuple[Sector, ...] = (
-    Sector("AGR", 1_500_000, 0.9, 8, 0.25),
-    Sector("DIG", 4_000_000, 0.8, 7, -0.10),
-    Sector("EDU", 4_000_000, 0.7, 12, -0.05),
-    Sector("ENE", 20_000_000, 0.9, 15, -0.25),
-    Sector("ENV", 6_000_000, 0.8, 12, 0.00),
-    Sector("FIN", 500_000, 1.0, 5, 0.30),
-    Sector("HEA", 5_000_000, 0.7, 10, -0.10),
-    Sector("TRN", 25_000_000, 0.9, 18, -0.20),
-    Sector("URB", 8_000_000, 0.8, 15, 0.10),
-    Sector("WAS", 8_000_000, 0.8, 15, 0.00),
+    Sector("AGR", 900_000, 0.8, 2.0, 8, 1.8, 0.25),
+    Sector("DIG", 1_000_000, 0.8, 3.0, 12, 1.3, -0.10),
+    Sector("EDU", 1_000_000, 0.7, 5.0, 20, 1.0, -0.05),
+    Sector("ENE", 2_400_000, 0.9, 4.0, 18, 1.2, -0.25),
+    Sector("ENV", 1_100_000, 0.8, 4.0, 15, 1.1, 0.00),
+    Sector("FIN", 2_000_000, 0.9, 1.5, 6, 2.2, 0.30),
+    Sector("HEA", 1_100_000, 0.7, 4.0, 15, 1.0, -0.10),
+    Sector("TRN", 2_800_000, 0.9, 5.0, 25, 1.1, -0.20),
+    Sector("URB", 1_300_000, 0.8, 4.0, 20, 1.2, 0.10),
+    Sector("WAS", 1_300_000, 0.8, 5.0, 20, 1.0, 0.00),
 )
 
 TRANSACTION_TYPES: tuple[TransactionType, ...] = (
-    TransactionType("disbursement", 0.28, -0.60, 0.15),
-    TransactionType("repayment", 0.38, 0.35, 0.35),
-    TransactionType("interest_payment", 0.26, 0.20, 0.30),
-    TransactionType("fee", 0.08, -0.20, 0.40),
+    TransactionType("disbursement", -0.60, 0.15),
+    TransactionType("repayment", 0.35, 0.35),
+    TransactionType("interest_payment", 0.20, 0.30),
+    TransactionType("fee", -0.20, 0.40),
 )
 
 # completed counts as a success; failed and reversed are settled failures; pending is
@@ -113,8 +126,26 @@ INDICATORS: tuple[Indicator, ...] = (
     Indicator("public_debt", "percent_of_gdp", 0.3, 0.0, 0.1),
 )
 
-# Currencies with a hard peg or none of their own: no exchange-rate noise.
-FIXED_EXCHANGE_RATE: frozenset[str] = frozenset({"BOL", "ECU"})
+# Day-to-day wobble of each currency around its path: relative standard deviation of the
+# daily rate. Bolivia's peg and dollarised Ecuador have none; Argentina's official rate is
+# administered (a crawl with step devaluations); the floating currencies move most.
+DAILY_EXCHANGE_RATE_NOISE: dict[str, float] = {
+    "ARG": 0.002, "BOL": 0.0, "BRA": 0.012, "CHL": 0.010, "COL": 0.010,
+    "ECU": 0.0, "MEX": 0.010, "PRY": 0.004, "PER": 0.005, "URY": 0.008,
+}  # fmt: skip
+
+# The six-month USD reference rate loans pay their spread over, percent a year, monthly
+# averages: LIBOR until mid-2023, then term SOFR. Each period's rate is set at its start.
+# fmt: off
+USD_REFERENCE_RATE: Anchors = (
+    ("2018-12", 2.88), ("2019-03", 2.68), ("2019-06", 2.27), ("2019-09", 2.06),
+    ("2019-12", 1.90), ("2020-02", 1.70), ("2020-03", 1.10), ("2020-04", 1.05),
+    ("2020-06", 0.40), ("2020-09", 0.27), ("2020-12", 0.26), ("2021-06", 0.16),
+    ("2021-12", 0.30), ("2022-03", 1.20), ("2022-06", 2.70), ("2022-09", 3.90),
+    ("2022-12", 5.10), ("2023-03", 5.00), ("2023-06", 5.35), ("2023-09", 5.45),
+    ("2023-12", 5.30), ("2024-03", 5.20), ("2024-06", 5.25), ("2024-08", 4.90),
+)
+# fmt: on
 
 
 # fmt: off
@@ -144,10 +175,15 @@ MACRO_ANCHORS: dict[str, dict[str, Anchors]] = {
             ("2022-12", 94.8), ("2023-06", 115.6), ("2023-11", 160.9), ("2023-12", 211.4),
             ("2024-04", 289.4), ("2024-08", 236.7),
         ),
+        # Exchange rates follow a daily path: a month anchor is its mid-month level, a
+        # dated anchor that day's, so two consecutive days make a step devaluation
+        # (August 2019 after the primaries, 14 August 2023, 13 December 2023).
         "exchange_rate": (
-            ("2018-12", 38.0), ("2019-07", 43.0), ("2019-09", 57.0), ("2019-12", 60.0),
-            ("2020-12", 83.0), ("2021-12", 102.0), ("2022-12", 172.0), ("2023-07", 265.0),
-            ("2023-08", 350.0), ("2023-11", 360.0), ("2023-12", 800.0), ("2024-08", 940.0),
+            ("2018-12", 38.0), ("2019-07", 43.0), ("2019-08-09", 46.0),
+            ("2019-08-13", 57.0), ("2019-12", 60.0), ("2020-12", 83.0), ("2021-12", 102.0),
+            ("2022-12", 172.0), ("2023-07", 265.0), ("2023-08-11", 287.0),
+            ("2023-08-14", 350.0), ("2023-11-14", 350.0), ("2023-12-12", 366.5),
+            ("2023-12-13", 800.0), ("2024-08", 940.0),
         ),
         "policy_rate": (
             ("2018-12", 59.25), ("2019-09", 78.0), ("2019-12", 55.0), ("2020-03", 38.0),

@@ -1,27 +1,44 @@
-"""Loan transactions, generated one calendar month at a time.
+"""Loan transactions: a loan book planned up front, then written one calendar month at a time.
 
-Each month is drawn from its own random stream, so memory stays bounded by the largest
-month plus the book of open loans, and the output does not depend on how the work is
-chunked. Loans are born from completed disbursements; repayments, interest and fees of a
-month always belong to a loan disbursed in an earlier month in the same country.
+The plan (`LoanPlan`) draws every loan of the window, month by month: its country, sector,
+borrower, principal, spread over the USD reference rate, grace period and maturity, and
+its one disbursement (when, and whether it went through). A loan whose disbursement
+completed is serviced every six months from then on: interest on the outstanding balance
+at the reference rate of the period's start plus the loan's spread, and, once the grace
+period is over, an equal instalment of principal until maturity. A payment that fails is
+collected with the next one (principal and interest in arrears are due again then). Fees
+(front-end, commitment and supervision fees) fill the rest of the transaction count, on
+loans already in the book.
+
+So the number of transactions each loan brings is known before any row is written: the
+plan sizes the book to make the base window hold exactly `--transactions` rows, and then
+each month is generated from its own random stream, with memory bounded by the book.
+Appended months (`--append-month`) draw their new loans and fees from streams of their
+own; the base window's plan and rows never depend on them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import ClassVar
+from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
 
-from lending.generator.periods import BASE_LAST_MONTH, FIRST_TRANSACTION_MONTH, transaction_months
+from lending.generator.economy import daily_exchange_rates
+from lending.generator.periods import (
+    BASE_LAST_MONTH,
+    FIRST_INDICATOR_DAY,
+    FIRST_TRANSACTION_MONTH,
+    month_index,
+    transaction_months,
+)
 from lending.generator.profiles import (
     COUNTRIES,
-    FIXED_EXCHANGE_RATE,
     SECTORS,
     STATUSES,
     TRANSACTION_TYPES,
+    USD_REFERENCE_RATE,
 )
 
 # Low-cardinality strings are built as dictionary arrays; in the Parquet file they are
@@ -42,38 +59,49 @@ TRANSACTION_SCHEMA = pa.schema(
     ]
 )
 
-DISBURSEMENT, REPAYMENT = 0, 1
+DISBURSEMENT, REPAYMENT, INTEREST, FEE = range(4)
 COMPLETED, FAILED, REVERSED, PENDING = range(4)
 SECONDS_PER_DAY = 86_400
+MONTHS_PER_PERIOD = 6  # loans are serviced semi-annually
 
 # Log-odds of a settled transaction failing for the bank as a whole, tuned so the overall
 # success rate lands near 95%; country, sector, type and time effects move around it.
-BASE_FAILURE_LOG_ODDS = -2.88
+BASE_FAILURE_LOG_ODDS = -2.93
 COVID_PEAK_MONTH = np.datetime64("2020-04", "M")
 ARGENTINA_DEVALUATION_MONTH = np.datetime64("2023-12", "M")
+# Settlement takes days: only the extract's last weeks can still be pending.
+SETTLEMENT_DAYS = 30
+
+# The share of the base window's transactions the plan leaves to fees; the exact count is
+# whatever the loans' schedules leave of --transactions.
+FEE_SHARE = 0.07
+# Fees: 0.1-0.5% of the loan's principal.
+FEE_SHARE_OF_PRINCIPAL = (0.001, 0.005)
+# Half-years of grace around the sector's typical: one less, the same or one more.
+GRACE_VARIATION = (-1, 0, 1)
+# New lending grows about 1.8x over the base window; December closes the budget year with
+# a burst, January is quiet, and the bank lent counter-cyclically in the 2020 pandemic.
+LENDING_GROWTH = 0.8
+COVID_RESPONSE_MONTH = np.datetime64("2020-06", "M")
+# Principal bounds, USD.
+MIN_PRINCIPAL_USD, MAX_PRINCIPAL_USD = 25_000, 400_000_000
 
 _COUNTRY_WEIGHTS = np.array([c.lending_weight for c in COUNTRIES])
 _COUNTRY_FAILURE = np.array([c.failure_log_odds for c in COUNTRIES])
 _COUNTRY_MINOR_UNITS = 10.0 ** np.array([c.currency_decimals for c in COUNTRIES])
-_COUNTRY_FLOATING = np.array([c.code not in FIXED_EXCHANGE_RATE for c in COUNTRIES])
 _ARGENTINA = [c.code for c in COUNTRIES].index("ARG")
-_SECTOR_CUMULATIVE = np.cumsum(
-    [np.array(c.sector_weights) / sum(c.sector_weights) for c in COUNTRIES], axis=1
-)
-_SECTOR_MEDIAN_USD = np.array([s.median_disbursement_usd for s in SECTORS])
-_SECTOR_SIGMA = np.array([s.disbursement_sigma for s in SECTORS])
-_SECTOR_TENOR = np.array([s.tenor_years for s in SECTORS])
+_SECTOR_MIX = np.array([np.array(c.sector_weights) / sum(c.sector_weights) for c in COUNTRIES])
+_SECTOR_CUMULATIVE = np.cumsum(_SECTOR_MIX, axis=1)
+_SECTOR_MEDIAN_USD = np.array([s.median_principal_usd for s in SECTORS])
+_SECTOR_SIGMA = np.array([s.principal_sigma for s in SECTORS])
+_SECTOR_GRACE = np.array([round(2 * s.grace_years) for s in SECTORS])  # in periods
+_SECTOR_PERIODS = np.array([2 * s.maturity_years for s in SECTORS])
+_SECTOR_SPREAD = np.array([s.spread_pct for s in SECTORS])
 _SECTOR_FAILURE = np.array([s.failure_log_odds for s in SECTORS])
 _TYPE_FAILURE = np.array([t.failure_log_odds for t in TRANSACTION_TYPES])
 _TYPE_REVERSAL = np.array([t.reversal_share for t in TRANSACTION_TYPES])
-_TYPE_STEADY = np.array([t.steady_state_share for t in TRANSACTION_TYPES])
 # Larger economies take larger loans: about 1.3x the median in Brazil, 0.75x in Uruguay.
 _COUNTRY_SIZE = (_COUNTRY_WEIGHTS / 0.1) ** 0.3
-# Amount as a share of the loan's principal, per type: disbursements pay out the whole
-# principal; instalments (divided by the number of instalments below), half a year of
-# interest at 4-9% a year, and fees of 0.1-0.75%.
-_AMOUNT_SHARE_LOW = np.array([1.0, 0.9, 0.02, 0.001])
-_AMOUNT_SHARE_HIGH = np.array([1.0, 1.1, 0.045, 0.0075])
 _COUNTRY_CODES = tuple(c.code for c in COUNTRIES)
 _CURRENCY_CODES = tuple(c.currency_code for c in COUNTRIES)
 _SECTOR_CODES = tuple(s.code for s in SECTORS)
@@ -98,73 +126,282 @@ def _decimal_from_cents(cents: np.ndarray) -> pa.Array:
     )
 
 
-def monthly_counts(
-    seed: int, n_transactions: int, last_month: np.datetime64 = BASE_LAST_MONTH
-) -> np.ndarray:
-    """How many transactions each [month, country] gets.
+def reference_rates(months: np.ndarray) -> np.ndarray:
+    """The six-month USD reference rate of each month, percent a year."""
+    positions = [month_index(month) for month, _ in USD_REFERENCE_RATE]
+    grid = (months - FIRST_TRANSACTION_MONTH).astype(int) + 1  # anchors count from Dec 2018
+    return np.interp(grid, positions, [rate for _, rate in USD_REFERENCE_RATE])
 
-    The base window (to August 2024) holds exactly n; an appended month gets what the
-    trend gives it on the same scale, drawn from a stream of its own, so appending never
-    changes the months before it.
-    """
-    months = transaction_months(last_month)
-    elapsed = np.arange(len(months))
+
+def lending_weights(months: np.ndarray) -> np.ndarray:
+    """Relative new lending per [month, country]: the bank's growth and calendar."""
+    elapsed = (months - FIRST_TRANSACTION_MONTH).astype(int)
     base_length = len(transaction_months())
     calendar_month = months.astype(int) % 12 + 1
-    # The book grows about 2.5x over the base window; December closes the budget year
-    # with a burst of activity, January is quiet, and the 2020 lockdowns slowed everything.
-    growth = 1.0 + 1.5 * elapsed / (base_length - 1)
+    growth = 1.0 + LENDING_GROWTH * elapsed / (base_length - 1)
     season = np.where(calendar_month == 12, 1.25, np.where(calendar_month == 1, 0.85, 1.0))
-    lockdown = 1.0 - 0.25 * np.exp(-(((months - COVID_PEAK_MONTH).astype(int) / 1.5) ** 2))
-    weights = np.outer(growth * season * lockdown, _COUNTRY_WEIGHTS)
-    base = weights[:base_length]
-    rng = np.random.default_rng([seed, 3])
-    counts = np.empty(weights.shape, dtype=np.int64)
-    counts[:base_length] = rng.multinomial(n_transactions, base.ravel() / base.sum()).reshape(
-        base.shape
+    pandemic = 1.0 + 0.3 * np.exp(-(((months - COVID_RESPONSE_MONTH).astype(int) / 3.0) ** 2))
+    return np.outer(growth * season * pandemic, _COUNTRY_WEIGHTS)
+
+
+def failure_probability(month: np.datetime64) -> np.ndarray:
+    """Probability that a settled transaction fails, per [country, sector, type]."""
+    months_from_covid = (month - COVID_PEAK_MONTH).astype(int)
+    months_from_devaluation = (month - ARGENTINA_DEVALUATION_MONTH).astype(int)
+    elapsed = (month - FIRST_TRANSACTION_MONTH).astype(int)
+    month_effect = (
+        # Lockdowns: payments bounced while borrowers' cash flows stopped.
+        0.7 * np.exp(-((months_from_covid / 3.0) ** 2))
+        # Payment rails got better over the period.
+        - 0.006 * elapsed
     )
-    for month_idx in range(base_length, len(months)):
-        expected = round(n_transactions * weights[month_idx].sum() / base.sum())
-        month_rng = np.random.default_rng([seed, 3, month_idx])
-        counts[month_idx] = month_rng.multinomial(
-            expected, _COUNTRY_WEIGHTS / _COUNTRY_WEIGHTS.sum()
-        )
-    return counts
+    country_effect = _COUNTRY_FAILURE.copy()
+    country_effect[_ARGENTINA] += 0.9 * np.exp(-((months_from_devaluation / 2.0) ** 2))
+    log_odds = (
+        BASE_FAILURE_LOG_ODDS
+        + month_effect
+        + country_effect[:, None, None]
+        + _SECTOR_FAILURE[None, :, None]
+        + _TYPE_FAILURE[None, None, :]
+    )
+    return 1 / (1 + np.exp(-log_odds))
 
 
-class LoanBook:
-    """Completed disbursements so far, per country: the loans later payments refer to.
+def draw_statuses(
+    rng: np.random.Generator,
+    month: np.datetime64,
+    kind: np.ndarray,
+    country: np.ndarray,
+    sector: np.ndarray,
+    transaction_at: np.ndarray,
+) -> np.ndarray:
+    """completed, failed, reversed, or pending for a transaction of the extract's last
+    weeks. The base window was extracted at its end; an appended month at its own end."""
+    unsuccessful = rng.random(len(kind)) < failure_probability(month)[country, sector, kind]
+    reversed_ = rng.random(len(kind)) < _TYPE_REVERSAL[kind]
+    status = np.where(unsuccessful, np.where(reversed_, REVERSED, FAILED), COMPLETED)
+    data_end = (max(month, BASE_LAST_MONTH) + 1).astype("datetime64[s]")
+    days_before_end = (data_end - transaction_at).astype(np.int64) / SECONDS_PER_DAY
+    pending_probability = np.where(
+        days_before_end < SETTLEMENT_DAYS, 0.25 * np.exp(-days_before_end / 7.0), 0.0
+    )
+    status = np.where(rng.random(len(kind)) < pending_probability, PENDING, status)
+    return status.astype(np.int8)
 
-    Each country keeps its loans in growable arrays, so adding a month's new loans costs
-    what the month adds, not what the book already holds.
+
+def sorted_timestamps(rng: np.random.Generator, month: np.datetime64, n: int) -> np.ndarray:
+    """Business-hours timestamps in UTC, ascending; most weekend bookings move to a
+    weekday."""
+    first_day = month.astype("datetime64[D]")
+    days_in_month = int(((month + 1).astype("datetime64[D]") - first_day).astype(int))
+    day = (rng.random(n) * days_in_month).astype(np.int64)
+    weekday = (first_day.astype(np.int64) + day + 3) % 7  # 0 = Monday
+    move = rng.random(n) < 0.85
+    day = day - (move & (weekday == 5)) + (move & (weekday == 6))  # Sat->Fri, Sun->Mon
+    day = np.clip(day, 0, days_in_month - 1)
+    # Latin American business hours are roughly 12:00-23:00 UTC.
+    seconds = np.clip(rng.normal(16.5 * 3600, 2.5 * 3600, n), 11 * 3600, 24 * 3600 - 1)
+    into_month = np.sort((day * SECONDS_PER_DAY + seconds).astype(np.int32))
+    start = first_day.astype("datetime64[s]").astype(np.int64)
+    return (start + into_month).astype("datetime64[s]")
+
+
+def _stochastic_round(values: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Whole numbers with the expected value of `values`."""
+    return (np.floor(values) + (u < values - np.floor(values))).astype(np.int64)
+
+
+@dataclass
+class Loans:
+    """Loans as numpy columns, in disbursement (time) order."""
+
+    month: np.ndarray  # month position in the window
+    country: np.ndarray
+    sector: np.ndarray
+    borrower_number: np.ndarray
+    principal_usd: np.ndarray
+    spread_pct: np.ndarray
+    grace_periods: np.ndarray  # half-years of interest only
+    periods: np.ndarray  # half-years to maturity
+    status: np.ndarray  # of the disbursement
+    transaction_at: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.month)
+
+    def head(self, n: int) -> Loans:
+        return Loans(**{name: values[:n] for name, values in vars(self).items()})
+
+    @staticmethod
+    def concatenate(parts: list[Loans]) -> Loans:
+        names = Loans.__dataclass_fields__
+        return Loans(**{name: np.concatenate([getattr(p, name) for p in parts]) for name in names})
+
+    def transactions_until(self, last: int) -> np.ndarray:
+        """Rows each loan brings up to month position `last`: its disbursement, and, if
+        that completed, interest every period and principal after the grace period."""
+        due = np.minimum(self.periods, np.maximum(last - self.month, 0) // MONTHS_PER_PERIOD)
+        instalments = np.maximum(due - self.grace_periods, 0)
+        return 1 + np.where(self.status == COMPLETED, due + instalments, 0)
+
+
+@dataclass
+class LoanPlan:
+    """Every loan of the window, and the number of transactions of every [month, country].
+
+    The base window holds exactly the transactions asked for: the plan sizes the number of
+    loans on their expected schedules, drops the latest loans if the drawn schedules bring
+    too many rows, and leaves the rest to fees.
     """
 
-    FIELDS: ClassVar[dict[str, type]] = {
-        "loan_number": np.int64,
-        "sector": np.int8,
-        "borrower_number": np.int64,
-        "principal_usd": np.float64,
-    }
+    seed: int
+    months: np.ndarray
+    loans: Loans = field(init=False)
+    # Loans of month position m are loans[month_offsets[m]:month_offsets[m + 1]].
+    month_offsets: np.ndarray = field(init=False)
+    fees: np.ndarray = field(init=False)  # [month, country]
+    counts: np.ndarray = field(init=False)  # [month, country], all transactions
+    borrower_pool: np.ndarray = field(init=False)
+    borrower_offset: np.ndarray = field(init=False)
 
-    def __init__(self) -> None:
-        self._columns = [
-            {name: np.empty(1024, dtype) for name, dtype in self.FIELDS.items()} for _ in COUNTRIES
+    @classmethod
+    def draw(cls, seed: int, n_transactions: int, last_month: np.datetime64) -> LoanPlan:
+        plan = cls(seed, transaction_months(last_month))
+        base_length = len(transaction_months())
+        new_loans = plan._new_loan_counts(n_transactions, base_length)
+        # About 0.6 borrowers per loan: many borrowers come back for another loan.
+        pool = np.maximum(np.round(new_loans[:base_length].sum(axis=0) * 0.6), 20)
+        plan.borrower_pool = pool.astype(np.int64)
+        plan.borrower_offset = np.concatenate([[0], np.cumsum(plan.borrower_pool)[:-1]])
+        base = [plan._loans_of_month(m, new_loans[m]) for m in range(base_length)]
+        base, fees = plan._fit(base, n_transactions)
+        appended = [
+            plan._loans_of_month(m, new_loans[m]) for m in range(base_length, len(plan.months))
         ]
-        self.sizes = np.zeros(len(COUNTRIES), dtype=np.int64)
+        plan.loans = Loans.concatenate(base + appended)
+        plan.month_offsets = np.searchsorted(plan.loans.month, np.arange(len(plan.months) + 1))
+        plan.fees = plan._fees(fees, base_length)
+        plan.counts = plan._scheduled_counts() + plan.fees
+        return plan
 
-    def column(self, country: int, name: str) -> np.ndarray:
-        return self._columns[country][name][: self.sizes[country]]
+    def _new_loan_counts(self, n_transactions: int, base_length: int) -> np.ndarray:
+        """[month, country]: loans to draw, so that loans bring about (1 - FEE_SHARE) of
+        the base window's transactions (a typical loan's schedule: sector mix and typical
+        terms, most disbursements completing)."""
+        weights = lending_weights(self.months)
+        weights = weights / weights[:base_length].sum()
+        periods_left = (base_length - 1 - np.arange(base_length)) // MONTHS_PER_PERIOD
+        due = np.minimum(periods_left[:, None], _SECTOR_PERIODS[None, :])
+        payments = due + np.maximum(due - _SECTOR_GRACE[None, :], 0)  # [month, sector]
+        per_loan = 1 + 0.97 * payments @ _SECTOR_MIX.T
+        n_loans = (1 - FEE_SHARE) * n_transactions / float((weights[:base_length] * per_loan).sum())
+        u = np.empty(weights.shape)
+        u[:base_length] = np.random.default_rng([self.seed, 3]).random(u[:base_length].shape)
+        for month_idx in range(base_length, len(self.months)):
+            u[month_idx] = np.random.default_rng([self.seed, 3, month_idx]).random(len(COUNTRIES))
+        return _stochastic_round(n_loans * weights, u)
 
-    def add(self, country: int, **new: np.ndarray) -> None:
-        columns, size = self._columns[country], self.sizes[country]
-        needed = size + len(new["loan_number"])
-        for name, values in new.items():
-            if needed > len(columns[name]):
-                grown = np.empty(max(needed, 2 * len(columns[name])), columns[name].dtype)
-                grown[:size] = columns[name][:size]
-                columns[name] = grown
-            columns[name][size:needed] = values
-        self.sizes[country] = needed
+    def _fit(self, months: list[Loans], n_transactions: int) -> tuple[list[Loans], int]:
+        """The base window's loans cut to bring at most n_transactions rows, and the fees
+        that make up the difference."""
+        last = len(months) - 1
+        brought = np.cumsum(np.concatenate([m.transactions_until(last) for m in months]))
+        kept = int(np.searchsorted(brought, n_transactions, side="right"))
+        fees = n_transactions - (int(brought[kept - 1]) if kept else 0)
+        fitted, left = [], kept
+        for loans in months:
+            fitted.append(loans.head(min(left, len(loans))))
+            left -= len(fitted[-1])
+        in_book = any(np.any(m.status == COMPLETED) for m in fitted[:-1])
+        if fees and not in_book:
+            # No earlier loan to charge a fee on (a tiny --transactions): the rows are
+            # loans of the last month instead, which bring one row each.
+            extra = np.bincount(fitted[-1].country, minlength=len(COUNTRIES))
+            extra[int(np.argmax(_COUNTRY_WEIGHTS))] += fees
+            fitted[-1], fees = self._loans_of_month(last, extra), 0
+        return fitted, fees
+
+    def _fees(self, fees: int, base_length: int) -> np.ndarray:
+        """[month, country]: fee rows, in proportion to the loans in the book; appended
+        months at the base window's rate per loan."""
+        book = self._book_sizes()
+        result = np.zeros(book.shape, dtype=np.int64)
+        base = book[:base_length]
+        if fees:
+            rng = np.random.default_rng([self.seed, 11])
+            result[:base_length] = rng.multinomial(fees, base.ravel() / base.sum()).reshape(
+                base.shape
+            )
+        rate = fees / max(int(base.sum()), 1)
+        for month_idx in range(base_length, len(self.months)):
+            rng = np.random.default_rng([self.seed, 11, month_idx])
+            result[month_idx] = rng.poisson(rate * book[month_idx])
+        return result
+
+    def _cells(
+        self, month: np.ndarray, country: np.ndarray, weights: np.ndarray | None = None
+    ) -> np.ndarray:
+        """A [month, country] histogram."""
+        shape = (len(self.months), len(COUNTRIES))
+        cells = np.bincount(month * shape[1] + country, weights, minlength=shape[0] * shape[1])
+        return cells.astype(np.int64).reshape(shape)
+
+    def _book_sizes(self) -> np.ndarray:
+        """[month, country]: completed loans disbursed in an earlier month."""
+        completed = self.loans.status == COMPLETED
+        added = self._cells(self.loans.month[completed], self.loans.country[completed])
+        return np.cumsum(added, axis=0) - added
+
+    def _scheduled_counts(self) -> np.ndarray:
+        """[month, country]: disbursements and scheduled payments."""
+        loans = self.loans
+        counts = self._cells(loans.month, loans.country)
+        completed = loans.status == COMPLETED
+        month, country = loans.month[completed], loans.country[completed]
+        periods, grace = loans.periods[completed], loans.grace_periods[completed]
+        for k in range(1, len(self.months) // MONTHS_PER_PERIOD + 1):
+            due = (month + MONTHS_PER_PERIOD * k < len(self.months)) & (k <= periods)
+            rows = 1 + (k > grace[due])  # interest, and principal after the grace period
+            counts += self._cells(month[due] + MONTHS_PER_PERIOD * k, country[due], rows)
+        return counts
+
+    def _loans_of_month(self, month_idx: int, per_country: np.ndarray) -> Loans:
+        """The loans disbursed in a month, in time order, from the month's own stream."""
+        rng = np.random.default_rng([self.seed, 9, month_idx])
+        n = int(per_country.sum())
+        country = rng.permutation(np.repeat(np.arange(len(COUNTRIES), dtype=np.int8), per_country))
+        sector = np.empty(n, np.int8)
+        u_sector = rng.random(n)
+        for idx in range(len(COUNTRIES)):
+            rows = country == idx
+            sector[rows] = np.searchsorted(_SECTOR_CUMULATIVE[idx], u_sector[rows], side="right")
+        sector = np.minimum(sector, len(SECTORS) - 1)
+        # Skewed toward low numbers: a few large borrowers (ministries, utilities,
+        # national development banks) come back often.
+        local = np.floor(rng.random(n) ** 1.6 * self.borrower_pool[country]).astype(np.int64)
+        median = _SECTOR_MEDIAN_USD[sector] * _COUNTRY_SIZE[country]
+        principal = median * np.exp(_SECTOR_SIGMA[sector] * rng.standard_normal(n))
+        principal = np.round(np.clip(principal, MIN_PRINCIPAL_USD, MAX_PRINCIPAL_USD), -3)
+        # Spreads are quoted in basis points, in steps of five.
+        spread = np.round((_SECTOR_SPREAD[sector] + rng.uniform(-0.25, 0.25, n)) * 20) / 20
+        grace = np.maximum(_SECTOR_GRACE[sector] + rng.integers(-1, 2, n), 1)
+        month = self.months[month_idx]
+        transaction_at = sorted_timestamps(rng, month, n)
+        status = draw_statuses(
+            rng, month, np.full(n, DISBURSEMENT, np.int8), country, sector, transaction_at
+        )
+        return Loans(
+            month=np.full(n, month_idx, dtype=np.int64),
+            country=country,
+            sector=sector,
+            borrower_number=self.borrower_offset[country] + local + 1,
+            principal_usd=principal,
+            spread_pct=spread,
+            grace_periods=grace,
+            periods=_SECTOR_PERIODS[sector],
+            status=status,
+            transaction_at=transaction_at,
+        )
 
 
 @dataclass
@@ -205,204 +442,151 @@ class MonthBatch:
         )
 
 
+@dataclass
+class Payments:
+    """A month's payments (interest, principal instalments, fees) before they are put in
+    time order among its disbursements."""
+
+    loan: np.ndarray  # position in the plan's loans
+    kind: np.ndarray
+    amount_usd: np.ndarray
+
+
 class TransactionGenerator:
-    """Yields one MonthBatch per month with transactions, in calendar order."""
+    """Yields one MonthBatch per month with transactions, in calendar order, servicing the
+    plan's loans: what a payment pays depends on what earlier payments did."""
 
     def __init__(
-        self,
-        seed: int,
-        n_transactions: int,
-        exchange_rates: np.ndarray,
-        last_month: np.datetime64 = BASE_LAST_MONTH,
+        self, seed: int, n_transactions: int, last_month: np.datetime64 = BASE_LAST_MONTH
     ) -> None:
         self.seed = seed
-        self.months = transaction_months(last_month)
-        self.counts = monthly_counts(seed, n_transactions, last_month)
-        # exchange_rates has one leading month (December 2018) before the first transaction.
-        self.exchange_rates = exchange_rates[:, 1:]
-        self.book = LoanBook()
-        # Sized on the base window, so appended months draw from the same borrowers.
-        expected_loans = self.counts[: len(transaction_months())].sum(axis=0) * 0.35
-        # Roughly 0.6 borrowers per loan: many borrowers come back for another loan.
-        self.borrower_pool = np.maximum(np.round(expected_loans * 0.6), 20).astype(np.int64)
-        self.borrower_offset = np.concatenate([[0], np.cumsum(self.borrower_pool)[:-1]])
+        self.plan = LoanPlan.draw(seed, n_transactions, last_month)
+        self.months = self.plan.months
+        self.counts = self.plan.counts
+        self.daily_rates = daily_exchange_rates(seed, last_month)
+        self.reference_rates = reference_rates(self.months)
+        loans = self.plan.loans
+        self.outstanding_usd = loans.principal_usd.copy()
+        self.interest_arrears_usd = np.zeros(len(loans))
+        # Each country's completed loans in disbursement order: the book fees are charged on.
+        completed = loans.status == COMPLETED
+        self.book = [
+            np.flatnonzero(completed & (loans.country == c)) for c in range(len(COUNTRIES))
+        ]
+        self.book_months = [loans.month[book] for book in self.book]
         self.next_transaction = 1
-        self.next_loan = 1
 
     def __iter__(self) -> Iterator[MonthBatch]:
         for month_idx, month in enumerate(self.months):
-            counts = self.counts[month_idx]
-            if counts.sum() == 0:
+            if self.counts[month_idx].sum() == 0:
                 continue
-            yield self._month(month_idx, month, counts)
+            yield self._month(month_idx, month)
 
-    def _month(self, month_idx: int, month: np.datetime64, counts: np.ndarray) -> MonthBatch:
+    def _due(self, month_idx: int) -> tuple[np.ndarray, np.ndarray]:
+        """Loans with a payment date this month, and which period of theirs it ends."""
+        loans, offsets = self.plan.loans, self.plan.month_offsets
+        due, period = [], []
+        for k in range(1, month_idx // MONTHS_PER_PERIOD + 1):
+            start = month_idx - MONTHS_PER_PERIOD * k
+            idx = np.arange(offsets[start], offsets[start + 1])
+            idx = idx[(loans.status[idx] == COMPLETED) & (k <= loans.periods[idx])]
+            due.append(idx)
+            period.append(np.full(len(idx), k))
+        if not due:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        return np.concatenate(due), np.concatenate(period)
+
+    def _payments(self, rng: np.random.Generator, month_idx: int) -> Payments:
+        loans = self.plan.loans
+        due, period = self._due(month_idx)
+        # Interest on the outstanding balance for half a year, at the reference rate of the
+        # period's start plus the loan's spread, with any interest in arrears.
+        start_rate = self.reference_rates[max(month_idx - MONTHS_PER_PERIOD, 0)]
+        rate = (start_rate + loans.spread_pct[due]) / 100
+        interest = self.outstanding_usd[due] * rate / 2 + self.interest_arrears_usd[due]
+        # After the grace period, what brings the balance down to its schedule: one equal
+        # instalment, plus any instalment in arrears.
+        amortising = period > loans.grace_periods[due]
+        instalment, k = due[amortising], period[amortising]
+        remaining = (loans.periods[instalment] - k) / (
+            loans.periods[instalment] - loans.grace_periods[instalment]
+        )
+        principal = self.outstanding_usd[instalment] - loans.principal_usd[instalment] * remaining
+        fee_loans = []
+        for country, n_fees in enumerate(self.plan.fees[month_idx]):
+            book = self.book[country]
+            in_book = np.searchsorted(self.book_months[country], month_idx)
+            fee_loans.append(book[(rng.random(n_fees) * in_book).astype(np.int64)])
+        fee = np.concatenate(fee_loans)
+        low, high = FEE_SHARE_OF_PRINCIPAL
+        return Payments(
+            loan=np.concatenate([due, instalment, fee]),
+            kind=np.repeat(
+                np.array([INTEREST, REPAYMENT, FEE], np.int8), [len(due), len(instalment), len(fee)]
+            ),
+            amount_usd=np.concatenate(
+                [interest, principal, loans.principal_usd[fee] * rng.uniform(low, high, len(fee))]
+            ),
+        )
+
+    def _settle(self, payments: Payments, status: np.ndarray) -> None:
+        """Update the book: completed instalments lower the balance; interest that did not
+        come in (failed, reversed, or still pending) is due again with the next payment."""
+        interest = payments.kind == INTEREST
+        self.interest_arrears_usd[payments.loan[interest]] = np.where(
+            status[interest] == COMPLETED, 0.0, payments.amount_usd[interest]
+        )
+        repaid = (payments.kind == REPAYMENT) & (status == COMPLETED)
+        self.outstanding_usd[payments.loan[repaid]] -= payments.amount_usd[repaid]
+
+    def _month(self, month_idx: int, month: np.datetime64) -> MonthBatch:
         rng = np.random.default_rng([self.seed, 4, month_idx])
-        n = int(counts.sum())
-        # Rows are drawn in blocks per country, then put in time (ledger) order at the end.
-        country = np.repeat(np.arange(len(COUNTRIES), dtype=np.int8), counts)
-        bounds = np.concatenate([[0], np.cumsum(counts)])
-        kind = self._transaction_types(rng, month_idx, country)
-        is_new = kind == DISBURSEMENT
+        loans = self.plan.loans
+        payments = self._payments(rng, month_idx)
+        n_payments = len(payments.loan)
+        # Payment times are drawn sorted and each payment sent to a random one of them (a
+        # shuffle is cheaper than sorting the rows).
+        position = rng.permutation(n_payments)
+        paid_at = sorted_timestamps(rng, month, n_payments)[position]
+        country, sector = loans.country[payments.loan], loans.sector[payments.loan]
+        status = draw_statuses(rng, month, payments.kind, country, sector, paid_at)
+        self._settle(payments, status)
 
-        sector = np.empty(n, np.int8)
-        borrower_number = np.empty(n, np.int64)
-        principal_usd = np.empty(n)
-        loan_number = np.zeros(n, np.int64)
-        u_sector, u_borrower, u_loan = rng.random(n), rng.random(n), rng.random(n)
-        z_principal = rng.standard_normal(n)
-        for idx in range(len(COUNTRIES)):
-            block = slice(bounds[idx], bounds[idx + 1])
-            new = np.flatnonzero(is_new[block]) + bounds[idx]
-            old = np.flatnonzero(~is_new[block]) + bounds[idx]
-            drawn = np.searchsorted(_SECTOR_CUMULATIVE[idx], u_sector[new], side="right")
-            sector[new] = np.minimum(drawn, len(SECTORS) - 1)
-            # Skewed toward low numbers: a few large borrowers (ministries, utilities,
-            # national development banks) come back often.
-            local = np.floor(u_borrower[new] ** 1.6 * self.borrower_pool[idx]).astype(np.int64)
-            borrower_number[new] = self.borrower_offset[idx] + local + 1
-            median = _SECTOR_MEDIAN_USD[sector[new]] * _COUNTRY_SIZE[idx]
-            spread = _SECTOR_SIGMA[sector[new]] * z_principal[new]
-            principal_usd[new] = np.clip(median * np.exp(spread), 25_000, 400_000_000)
-            if len(old):
-                pick = (u_loan[old] * self.book.sizes[idx]).astype(np.int64)
-                loan_number[old] = self.book.column(idx, "loan_number")[pick]
-                sector[old] = self.book.column(idx, "sector")[pick]
-                borrower_number[old] = self.book.column(idx, "borrower_number")[pick]
-                principal_usd[old] = self.book.column(idx, "principal_usd")[pick]
+        # Ledger order is time order: the month's disbursements (already in time order)
+        # go between the payments at their times.
+        new = np.arange(self.plan.month_offsets[month_idx], self.plan.month_offsets[month_idx + 1])
+        n = len(new) + n_payments
+        disbursed_at = loans.transaction_at[new]
+        payment_at = np.empty_like(paid_at)
+        payment_at[position] = paid_at
+        new_slots = np.searchsorted(payment_at, disbursed_at, side="right") + np.arange(len(new))
+        payment_slots = np.delete(np.arange(n), new_slots)[position]
 
-        # Ledger order is time order: timestamps are drawn sorted and each row is sent to
-        # a random position among them (a shuffle is cheaper than sorting the rows).
-        position = rng.permutation(n)
-        transaction_at = self._sorted_timestamps(rng, month, n)[position]
-        amount_usd = self._amounts_usd(rng, kind, sector, principal_usd)
-        status = self._statuses(rng, month, kind, country, sector, transaction_at)
-        # Booked at the day's rate; the marts convert at the monthly average, as the
-        # bank's research reports do, so the two differ by a fraction of a percent.
-        rate = self.exchange_rates[country, month_idx]
-        intramonth = np.where(_COUNTRY_FLOATING[country], rng.normal(0, 0.004, n), 0.0)
-        amount_local = amount_usd * rate * (1.0 + intramonth)
+        def ledger(for_new: np.ndarray, for_payments: np.ndarray) -> np.ndarray:
+            column = np.empty(n, for_payments.dtype)
+            column[new_slots] = for_new
+            column[payment_slots] = for_payments
+            return column
+
+        loan = ledger(new, payments.loan)
+        transaction_at = ledger(disbursed_at, paid_at)
+        amount_usd = ledger(loans.principal_usd[new], payments.amount_usd)
+        country = loans.country[loan]
+        day = (transaction_at.astype("datetime64[D]") - FIRST_INDICATOR_DAY).astype(np.int64)
+        amount_local = amount_usd * self.daily_rates[country, day]  # booked at the day's rate
         scale = _COUNTRY_MINOR_UNITS[country]
         cents = (np.round(amount_local * scale) * (100 / scale)).astype(np.int64)
-
-        def in_time_order(column: np.ndarray) -> np.ndarray:
-            ordered = np.empty_like(column)
-            ordered[position] = column
-            return ordered
-
-        country, kind, status = in_time_order(country), in_time_order(kind), in_time_order(status)
-        sector, borrower_number = in_time_order(sector), in_time_order(borrower_number)
-        loan_number, principal_usd = in_time_order(loan_number), in_time_order(principal_usd)
-        cents, transaction_at = in_time_order(cents), in_time_order(transaction_at)
-        # New loans are numbered in the order they were disbursed.
-        new = np.flatnonzero(kind == DISBURSEMENT)
-        loan_number[new] = self.next_loan + np.arange(len(new))
-        self.next_loan += len(new)
-        completed_new = new[status[new] == COMPLETED]
-        for idx in np.unique(country[completed_new]):
-            rows = completed_new[country[completed_new] == idx]
-            self.book.add(
-                int(idx),
-                loan_number=loan_number[rows],
-                sector=sector[rows],
-                borrower_number=borrower_number[rows],
-                principal_usd=principal_usd[rows],
-            )
-
         transaction_number = self.next_transaction + np.arange(n)
         self.next_transaction += n
         return MonthBatch(
             month=month,
             transaction_number=transaction_number,
-            loan_number=loan_number,
-            borrower_number=borrower_number,
+            loan_number=loan + 1,  # loans are numbered in disbursement order
+            borrower_number=loans.borrower_number[loan],
             country=country,
-            sector=sector,
-            kind=kind,
-            status=status,
+            sector=loans.sector[loan],
+            kind=ledger(np.full(len(new), DISBURSEMENT, np.int8), payments.kind),
+            status=ledger(loans.status[new], status),
             cents=cents,
             transaction_at=transaction_at,
         )
-
-    @staticmethod
-    def _sorted_timestamps(rng: np.random.Generator, month: np.datetime64, n: int) -> np.ndarray:
-        """Business-hours timestamps in UTC, ascending; most weekend bookings move to a
-        weekday."""
-        first_day = month.astype("datetime64[D]")
-        days_in_month = int(((month + 1).astype("datetime64[D]") - first_day).astype(int))
-        day = (rng.random(n) * days_in_month).astype(np.int64)
-        weekday = (first_day.astype(np.int64) + day + 3) % 7  # 0 = Monday
-        move = rng.random(n) < 0.85
-        day = day - (move & (weekday == 5)) + (move & (weekday == 6))  # Sat->Fri, Sun->Mon
-        day = np.clip(day, 0, days_in_month - 1)
-        # Latin American business hours are roughly 12:00-23:00 UTC.
-        seconds = np.clip(rng.normal(16.5 * 3600, 2.5 * 3600, n), 11 * 3600, 24 * 3600 - 1)
-        into_month = np.sort((day * SECONDS_PER_DAY + seconds).astype(np.int32))
-        start = first_day.astype("datetime64[s]").astype(np.int64)
-        return (start + into_month).astype("datetime64[s]")
-
-    def _transaction_types(
-        self, rng: np.random.Generator, month_idx: int, country: np.ndarray
-    ) -> np.ndarray:
-        # A new book is mostly disbursements; payments catch up as loans age.
-        disbursement_share = _TYPE_STEADY[0] + (1 - _TYPE_STEADY[0]) * np.exp(-month_idx / 5)
-        others = _TYPE_STEADY[1:] / _TYPE_STEADY[1:].sum() * (1 - disbursement_share)
-        cumulative = np.cumsum(np.concatenate([[disbursement_share], others]))
-        kind = np.searchsorted(cumulative, rng.random(len(country)), side="right")
-        kind = np.minimum(kind, len(TRANSACTION_TYPES) - 1).astype(np.int8)
-        no_loans_yet = self.book.sizes[country] == 0
-        kind[no_loans_yet] = DISBURSEMENT
-        return kind
-
-    @staticmethod
-    def _amounts_usd(
-        rng: np.random.Generator, kind: np.ndarray, sector: np.ndarray, principal: np.ndarray
-    ) -> np.ndarray:
-        """Each type a share of the loan's principal, drawn uniformly within its range."""
-        low, high = _AMOUNT_SHARE_LOW[kind], _AMOUNT_SHARE_HIGH[kind]
-        share = low + (high - low) * rng.random(len(kind))
-        # A principal instalment repays the loan over its tenor in semi-annual payments.
-        share = np.where(kind == REPAYMENT, share / (2 * _SECTOR_TENOR[sector]), share)
-        return principal * share
-
-    @staticmethod
-    def _statuses(
-        rng: np.random.Generator,
-        month: np.datetime64,
-        kind: np.ndarray,
-        country: np.ndarray,
-        sector: np.ndarray,
-        transaction_at: np.ndarray,
-    ) -> np.ndarray:
-        months_from_covid = (month - COVID_PEAK_MONTH).astype(int)
-        months_from_devaluation = (month - ARGENTINA_DEVALUATION_MONTH).astype(int)
-        elapsed = (month - FIRST_TRANSACTION_MONTH).astype(int)
-        month_effect = (
-            # Lockdowns: payments bounced while borrowers' cash flows stopped.
-            0.7 * np.exp(-((months_from_covid / 3.0) ** 2))
-            # Payment rails got better over the period.
-            - 0.006 * elapsed
-        )
-        country_effect = _COUNTRY_FAILURE.copy()
-        country_effect[_ARGENTINA] += 0.9 * np.exp(-((months_from_devaluation / 2.0) ** 2))
-        # Failure probability for every (country, sector, type), looked up per row.
-        log_odds = (
-            BASE_FAILURE_LOG_ODDS
-            + month_effect
-            + country_effect[:, None, None]
-            + _SECTOR_FAILURE[None, :, None]
-            + _TYPE_FAILURE[None, None, :]
-        )
-        failure_probability = (1 / (1 + np.exp(-log_odds)))[country, sector, kind]
-        unsuccessful = rng.random(len(kind)) < failure_probability
-        reversed_ = rng.random(len(kind)) < _TYPE_REVERSAL[kind]
-        status = np.where(unsuccessful, np.where(reversed_, REVERSED, FAILED), COMPLETED)
-
-        # Settlement takes days, so the last weeks of the extract are still pending; a few
-        # older items are stuck in reconciliation. The base window was extracted at its
-        # end; an appended month is extracted at its own end.
-        data_end = (max(month, BASE_LAST_MONTH) + 1).astype("datetime64[s]")
-        days_before_end = (data_end - transaction_at).astype(np.int64) / SECONDS_PER_DAY
-        pending_probability = 0.0005 + 0.25 * np.exp(-days_before_end / 7.0)
-        status = np.where(rng.random(len(kind)) < pending_probability, PENDING, status)
-        return status.astype(np.int8)

@@ -1,9 +1,11 @@
 """Write the lending charts report: one self-contained HTML file drawn from the marts.
 
 Four charts, each with axis labels and units, a caption that says what is plotted and
-how it is computed, and the plotted numbers in a table underneath:
-success rate over time by country, USD volume by sector, lending per capita against GDP
-growth, and rejected rows by reason (from the data-quality mart, once it is built).
+how it is computed, and the plotted numbers in a table underneath (each column at one
+precision): success rate over time by country, USD volume by sector and year, lending
+per capita against GDP growth by country, and rejected rows by reason (from the
+data-quality mart, once it is built). Under the title, what the data is as of; partial
+quarters and years are marked as such wherever they are plotted.
 The charts are inline SVG with text drawn as outlines, so the file opens anywhere,
 offline, and looks the same everywhere.
 """
@@ -15,6 +17,7 @@ import io
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cache
 from pathlib import Path
 
@@ -26,11 +29,15 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from lending import settings
+from lending.as_of import AsOf, read_as_of
 from lending.definitions import success_rate_sql
 
 DEFAULT_OUTPUT = "reports/lending_report.html"
 DATA_QUALITY_MART = "fct_rejection_reasons_monthly"
-REQUIRED_MARTS = ("fct_country_monthly", "fct_sector_monthly")
+REQUIRED_MARTS = ("fct_country_monthly", "fct_sector_monthly", "dim_months")
+GROUP_COLOUR_NAMES = (("Infrastructure", "blue"), ("Social", "orange"), ("Productive", "green"))
+# Partial periods: a colour no sector group uses.
+PARTIAL_COLOUR = "#8e44ad"
 SECTOR_GROUP_COLOURS = {
     "Infrastructure": "#1f5f8b",
     "Social": "#c2571a",
@@ -45,6 +52,8 @@ plt.rcParams.update(
         "axes.spines.top": False,
         "axes.spines.right": False,
         "axes.grid": True,
+        # Gridlines behind the bars and lines, not over them.
+        "axes.axisbelow": True,
         "grid.color": "#dddddd",
         "grid.linewidth": 0.6,
     }
@@ -59,6 +68,9 @@ class Chart:
     title: str
     caption: str
     columns: tuple[str, ...]
+    # How each column's values are written (a format spec, e.g. ",.2f"): one precision
+    # per column. Years and labels are text.
+    formats: tuple[str, ...] = ()
     rows: list[tuple[object, ...]] = field(default_factory=list)
     svg: str = ""
     note: str = ""
@@ -66,6 +78,14 @@ class Chart:
     @property
     def points(self) -> int:
         return len(self.rows) if self.svg else 0
+
+    def cells(self) -> list[list[str | Markup]]:
+        """The table under the chart, every value written in its column's format."""
+        formats = self.formats or ("",) * len(self.columns)
+        return [
+            [cell(value, spec) for value, spec in zip(row, formats, strict=True)]
+            for row in self.rows
+        ]
 
 
 class ReportError(Exception):
@@ -93,7 +113,13 @@ def to_svg(fig: Figure, chart_id: str) -> str:
 
 
 def usd_billions(value: float, _position: float | None = None) -> str:
-    return f"{value:,.0f}"
+    return f"{value:,.1f}"
+
+
+def period_months(first: int, last: int) -> str:
+    """'January-August' for months 1 and 8 of a year."""
+    name = [date(2000, m, 1).strftime("%B") for m in (first, last)]
+    return name[0] if first == last else f"{name[0]}-{name[1]}"
 
 
 # --- success rate over time by country ------------------------------------------------
@@ -101,28 +127,38 @@ def usd_billions(value: float, _position: float | None = None) -> str:
 
 def success_rate_by_country(con: duckdb.DuckDBPyConnection) -> Chart:
     success_rate = success_rate_sql("sum(completed_count)", "sum(settled_count)")
-    rows = con.execute(
-        f"""
+    quarters = """
         select
-            country_name,
             cast(date_trunc('quarter', month_start_date) as date) as quarter_start_date,
+            {keys}
             sum(completed_count) as completed_count,
             sum(settled_count) as settled_count,
-            {success_rate} as success_rate
+            {success_rate} as success_rate,
+            bool_and(is_quarter_complete) as is_complete,
+            min(month(month_start_date)) as first_month,
+            max(month(month_start_date)) as last_month
         from fct_country_monthly
         group by all
+    """
+    rows = con.execute(
+        f"""
+        select country_name, * exclude (country_name)
+        from ({quarters.format(keys="country_name,", success_rate=success_rate)})
         order by country_name, quarter_start_date
         """
     ).fetchall()
-    overall = dict(
-        con.execute(
-            f"""
-            select cast(date_trunc('quarter', month_start_date) as date), {success_rate}
-            from fct_country_monthly
-            group by all
-            """
+    overall = {
+        quarter: rate
+        for quarter, _, _, rate, *_ in con.execute(
+            quarters.format(keys="", success_rate=success_rate)
         ).fetchall()
-    )
+    }
+
+    def quarter_label(quarter: date, complete: bool, first: int, last: int) -> str:
+        label = f"{quarter.year} Q{(quarter.month - 1) // 3 + 1}"
+        return label if complete else f"{label} (partial: {period_months(first, last)})"
+
+    partial = sorted({quarter_label(q, c, f, t) for _, q, _, _, _, c, f, t in rows if not c})
     chart = Chart(
         chart_id="success-rate",
         title="Success rate by country, quarterly",
@@ -131,11 +167,18 @@ def success_rate_by_country(con: duckdb.DuckDBPyConnection) -> Chart:
             "failed or reversed) in the quarter; pending transactions are left out. "
             "Each panel is one country; the grey line is all ten countries together. "
             "A quarter with no settled transaction has no point."
+            + (
+                f" Hollow points are partial quarters ({', '.join(partial)}): a rate over "
+                "fewer months, not a whole quarter."
+                if partial
+                else ""
+            )
         ),
         columns=("Country", "Quarter", "Completed", "Settled", "Success rate"),
+        formats=("", "", ",", ",", ".2%"),
         rows=[
-            (country, f"{q.year} Q{(q.month - 1) // 3 + 1}", done, settled, rate)
-            for country, q, done, settled, rate in rows
+            (country, quarter_label(q, complete, first, last), done, settled, rate)
+            for country, q, done, settled, rate, complete, first, last in rows
         ],
     )
     plotted = [row for row in rows if row[4] is not None]
@@ -147,12 +190,14 @@ def success_rate_by_country(con: duckdb.DuckDBPyConnection) -> Chart:
     ncols = 5
     nrows = -(-len(countries) // ncols)
     fig, axes = plt.subplots(
-        nrows, ncols, figsize=(12, 2.6 * nrows + 0.6), sharex=True, sharey=True, squeeze=False
+        nrows, ncols, figsize=(12, 2.6 * nrows + 0.8), sharex=True, sharey=True, squeeze=False
     )
     overall_quarters = sorted(q for q, rate in overall.items() if rate is not None)
     lowest = min(row[4] for row in plotted)
     for ax, country in zip(axes.flat, countries, strict=False):
-        series = [(q, rate) for name, q, _, _, rate in plotted if name == country]
+        series = [
+            (q, rate, complete) for name, q, _, _, rate, complete, *_ in plotted if name == country
+        ]
         ax.plot(
             overall_quarters,
             [overall[q] for q in overall_quarters],
@@ -161,8 +206,8 @@ def success_rate_by_country(con: duckdb.DuckDBPyConnection) -> Chart:
             label="All countries",
         )
         (line,) = ax.plot(
-            [q for q, _ in series],
-            [rate for _, rate in series],
+            [q for q, _, _ in series],
+            [rate for _, rate, _ in series],
             color="#1f5f8b",
             linewidth=1.6,
             marker="o",
@@ -170,6 +215,18 @@ def success_rate_by_country(con: duckdb.DuckDBPyConnection) -> Chart:
             label=country,
         )
         line.set_gid(f"data-success-rate-{country}")
+        unfinished = [(q, rate) for q, rate, complete in series if not complete]
+        if unfinished:
+            ax.plot(
+                [q for q, _ in unfinished],
+                [rate for _, rate in unfinished],
+                linestyle="none",
+                marker="o",
+                markersize=6,
+                markerfacecolor="white",
+                markeredgecolor=PARTIAL_COLOUR,
+                label="Partial quarter",
+            )
         ax.set_title(country, fontsize=10)
         ax.yaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=0))
         ax.set_ylim(max(0.0, lowest - 0.05), 1.0)
@@ -180,19 +237,27 @@ def success_rate_by_country(con: duckdb.DuckDBPyConnection) -> Chart:
         ax.set_ylabel("Success rate (%)")
     for ax in axes[-1, :]:
         ax.set_xlabel("Quarter")
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    legend = dict(zip(labels, handles, strict=True))
+    legend.pop(countries[0], None)
+    fig.legend(legend.values(), legend.keys(), loc="upper right", frameon=False, fontsize=9)
     fig.suptitle("Completed / settled transactions per quarter", fontsize=11)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 0.97))
     chart.svg = to_svg(fig, chart.chart_id)
     return chart
 
 
-# --- USD volume by sector -----------------------------------------------------------------
+# --- USD volume by sector, one panel per year ----------------------------------------------
 
 
 def volume_by_sector(con: duckdb.DuckDBPyConnection) -> Chart:
     rows = con.execute(
         """
         select
+            extract(year from month_start_date) as calendar_year,
+            bool_and(is_year_complete) as is_complete,
+            min(month(month_start_date)) as first_month,
+            max(month(month_start_date)) as last_month,
             sector_name,
             sector_group,
             cast(sum(disbursed_usd) as double precision) / 1e9 as disbursed_usd_bn,
@@ -202,22 +267,28 @@ def volume_by_sector(con: duckdb.DuckDBPyConnection) -> Chart:
             cast(sum(volume_usd) as double precision) / 1e9 as volume_usd_bn
         from fct_sector_monthly
         group by all
-        order by volume_usd_bn desc, sector_name
+        order by calendar_year, volume_usd_bn desc, sector_name
         """
     ).fetchall()
-    first, last = con.execute(
-        "select min(month_start_date), max(month_start_date) from fct_sector_monthly"
-    ).fetchone()
+
+    def year_label(year: int, complete: bool, first: int, last: int) -> str:
+        return str(year) if complete else f"{year} (partial: {period_months(first, last)})"
+
+    labelled = [(year_label(int(y), c, f, t), *rest) for y, c, f, t, *rest in rows]
+    partial = sorted({label for label, *_ in labelled if "partial" in label})
     chart = Chart(
         chart_id="sector-volume",
-        title="USD volume by sector",
+        title="USD volume by sector, per year",
         caption=(
-            f"Completed transactions from {first:%B %Y} to {last:%B %Y}, all countries, in "
-            "billions of US dollars, converted at each country's average exchange rate of "
-            "the transaction's month. Volume = disbursements + principal repaid + interest "
-            "and fees; failed, reversed and pending transactions move no money."
+            "Completed transactions by calendar year, all countries, in billions of US "
+            "dollars, converted at each country's average exchange rate of the "
+            "transaction's month. Volume = disbursements + principal repaid + interest and "
+            "fees; failed, reversed and pending transactions move no money. Sectors are "
+            "in the order of their volume over the whole period, in every panel."
+            + (f" {', '.join(partial)}: fewer months than a year." if partial else "")
         ),
         columns=(
+            "Year",
             "Sector",
             "Group",
             "Disbursed (USD bn)",
@@ -225,45 +296,66 @@ def volume_by_sector(con: duckdb.DuckDBPyConnection) -> Chart:
             "Interest and fees (USD bn)",
             "Volume (USD bn)",
         ),
-        rows=list(rows),
+        formats=("", "", "", ",.2f", ",.2f", ",.2f", ",.2f"),
+        rows=labelled,
     )
-    if not any(row[5] for row in rows):
+    if not any(row[6] for row in labelled):
         chart.note = "No completed transaction yet, so there is no volume to plot."
         return chart
 
-    ordered = list(reversed(rows))  # largest at the top of a horizontal bar chart
-    labels = [f"{name} ({group})" for name, group, *_ in ordered]
-    fig, ax = plt.subplots(figsize=(11, 0.45 * len(rows) + 1.6))
-    left = [0.0] * len(ordered)
+    years = list(dict.fromkeys(label for label, *_ in labelled))
+    totals: dict[str, float] = {}
+    for _, sector, _, _, _, _, volume in labelled:
+        totals[sector] = totals.get(sector, 0.0) + volume
+    sectors = sorted(totals, key=lambda name: (totals[name], name))  # largest at the top
+    groups = {sector: group for _, sector, group, *_ in labelled}
+    ncols = 3
+    nrows = -(-len(years) // ncols)
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(12, (0.32 * len(sectors) + 1.0) * nrows + 0.6),
+        sharex=True, sharey=True, squeeze=False,
+    )  # fmt: skip
     parts = (
-        ("Disbursed", 2, "#1f5f8b"),
-        ("Principal repaid", 3, "#7fb3d5"),
-        ("Interest and fees", 4, "#f0b27a"),
+        ("Disbursed", 3, "#1f5f8b"),
+        ("Principal repaid", 4, "#7fb3d5"),
+        ("Interest and fees", 5, "#f0b27a"),
     )
-    for label, index, colour in parts:
-        values = [row[index] for row in ordered]
-        bars = ax.barh(labels, values, left=left, color=colour, label=label)
-        for bar, row in zip(bars, ordered, strict=True):
-            bar.set_gid(f"data-sector-volume-{label}-{row[0]}")
-        left = [a + b for a, b in zip(left, values, strict=True)]
-    for y, total in enumerate(left):
-        ax.annotate(
-            f"{total:,.1f}",
-            (total, y),
-            xytext=(4, 0),
-            textcoords="offset points",
-            va="center",
-            fontsize=8,
-        )
-    for tick, (_, group, *_) in zip(ax.get_yticklabels(), ordered, strict=True):
-        tick.set_color(SECTOR_GROUP_COLOURS.get(group, "#333333"))
-    ax.xaxis.set_major_formatter(FuncFormatter(usd_billions))
-    ax.set_xlabel("Volume of completed transactions (USD billions)")
-    ax.set_ylabel("Sector (group)")
-    ax.grid(axis="y", visible=False)
-    ax.legend(loc="lower right", frameon=False)
-    ax.set_xlim(0, max(left) * 1.12)
-    fig.tight_layout()
+    widest = 0.0
+    for ax, year in zip(axes.flat, years, strict=False):
+        values = {row[1]: row for row in labelled if row[0] == year}
+        left = [0.0] * len(sectors)
+        for label, index, colour in parts:
+            widths = [values[s][index] if s in values else 0.0 for s in sectors]
+            bars = ax.barh(sectors, widths, left=left, color=colour, label=label)
+            for bar, sector in zip(bars, sectors, strict=True):
+                bar.set_gid(f"data-sector-volume-{year.split()[0]}-{label}-{sector}")
+            left = [a + b for a, b in zip(left, widths, strict=True)]
+        widest = max(widest, *left)
+        ax.set_title(year, fontsize=10, color=PARTIAL_COLOUR if "partial" in year else "#222222")
+        ax.grid(axis="y", visible=False)
+        ax.xaxis.set_major_formatter(FuncFormatter(usd_billions))
+    for ax in axes.flat[len(years) :]:
+        ax.set_visible(False)
+    for ax in axes[:, 0]:
+        for tick in ax.get_yticklabels():
+            tick.set_color(SECTOR_GROUP_COLOURS.get(groups.get(tick.get_text(), ""), "#333333"))
+    for ax in axes[-1, :]:
+        ax.set_xlabel("Volume (USD billions)")
+    axes[0, 0].set_xlim(0, widest * 1.05)
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(
+        handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.965), ncols=3,
+        frameon=False, fontsize=9,
+    )  # fmt: skip
+    groups_named = ", ".join(
+        f"{group} ({colour_name})" for group, colour_name in GROUP_COLOUR_NAMES
+    )
+    fig.suptitle(
+        f"Completed volume by sector and year; sector names by group: {groups_named}",
+        fontsize=11,
+        y=0.995,
+    )
+    fig.tight_layout(rect=(0, 0, 1, 0.94))
     chart.svg = to_svg(fig, chart.chart_id)
     return chart
 
@@ -279,7 +371,7 @@ def per_capita_against_growth(con: duckdb.DuckDBPyConnection) -> Chart:
             select
                 country_name,
                 extract(year from month_start_date) as calendar_year,
-                count(*) as month_count,
+                bool_and(is_year_complete) as is_complete,
                 sum(disbursed_usd) / max(population) as lending_per_capita_usd,
                 avg(gdp_growth_pct) as gdp_growth_pct
             from fct_country_monthly
@@ -290,7 +382,7 @@ def per_capita_against_growth(con: duckdb.DuckDBPyConnection) -> Chart:
         select country_name, calendar_year, lending_per_capita_usd, gdp_growth_pct
         from years
         where
-            month_count = 12
+            is_complete
             and gdp_growth_pct is not null
             and lending_per_capita_usd is not null
         order by country_name, calendar_year
@@ -300,47 +392,47 @@ def per_capita_against_growth(con: duckdb.DuckDBPyConnection) -> Chart:
         chart_id="per-capita-growth",
         title="Lending per capita against GDP growth, by country and year",
         caption=(
-            "One point per country and complete calendar year. Lending per capita = USD "
-            "disbursed in the year / the country's population that year (US dollars per "
-            "resident). GDP growth = the year's average of monthly real activity growth on "
-            "the same month a year earlier (percent). Partial years, and years whose "
-            "population or GDP figures were rejected by the data-quality checks, are left out."
+            "One panel per country, one point per complete calendar year, joined in time "
+            "order. Lending per capita = USD disbursed in the year / the country's "
+            "population that year (US dollars per resident; each panel has its own scale). "
+            "GDP growth = the year's average of monthly real activity growth on the same "
+            "month a year earlier (percent; the same scale in every panel). Partial years, "
+            "and years whose population or GDP figures were rejected by the data-quality "
+            "checks, are left out."
         ),
         columns=("Country", "Year", "Lending per capita (USD)", "GDP growth (%)"),
-        rows=[(c, int(y), float(lpc), float(g)) for c, y, lpc, g in rows],
+        formats=("", "", ",.2f", ".1f"),
+        rows=[(c, str(int(y)), float(lpc), float(g)) for c, y, lpc, g in rows],
     )
     if not rows:
         chart.note = "No complete calendar year with GDP data yet, so there is nothing to plot."
         return chart
 
     countries = sorted({row[0] for row in rows})
-    palette = plt.get_cmap("tab10")
-    fig, ax = plt.subplots(figsize=(11, 6.2))
-    for index, country in enumerate(countries):
-        points = [(g, lpc, y) for c, y, lpc, g in chart.rows if c == country]
+    ncols = 5
+    nrows = -(-len(countries) // ncols)
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(12, 2.8 * nrows + 0.8), sharex=True, squeeze=False
+    )
+    for ax, country in zip(axes.flat, countries, strict=False):
+        points = [(g, lpc, year) for c, year, lpc, g in chart.rows if c == country]
+        ax.plot([p[0] for p in points], [p[1] for p in points], color="#bbbbbb", linewidth=0.8)
         collection = ax.scatter(
-            [p[0] for p in points],
-            [p[1] for p in points],
-            s=36,
-            color=palette(index % 10),
-            label=country,
-            edgecolors="white",
-            linewidths=0.5,
+            [p[0] for p in points], [p[1] for p in points], s=22, color="#1f5f8b", zorder=3
         )
         collection.set_gid(f"data-per-capita-growth-{country}")
         for growth, per_capita, year in points:
             ax.annotate(
-                f"{year % 100:02d}",
-                (growth, per_capita),
-                xytext=(3, 3),
-                textcoords="offset points",
-                fontsize=6.5,
-                color="#555555",
-            )
-    ax.axvline(0, color="#888888", linewidth=0.8)
-    ax.set_xlabel("GDP growth, average of the year (% on a year earlier)")
-    ax.set_ylabel("Lending per capita (USD per resident)")
-    ax.legend(title="Country (labels: year)", loc="upper left", bbox_to_anchor=(1.01, 1.0))
+                year, (growth, per_capita), xytext=(3, 3), textcoords="offset points",
+                fontsize=7, color="#555555",
+            )  # fmt: skip
+        ax.axvline(0, color="#888888", linewidth=0.8)
+        ax.set_title(country, fontsize=10)
+        ax.set_ylim(bottom=0, top=max(p[1] for p in points) * 1.2)
+    for ax in axes.flat[len(countries) :]:
+        ax.set_visible(False)
+    fig.supylabel("Lending per capita (USD per resident)", fontsize=10)
+    fig.supxlabel("GDP growth, average of the year (% on a year earlier)", fontsize=10)
     fig.tight_layout()
     chart.svg = to_svg(fig, chart.chart_id)
     return chart
@@ -358,6 +450,7 @@ def rejections_by_reason(con: duckdb.DuckDBPyConnection) -> Chart:
             f"they failed and the source they came from (from `{DATA_QUALITY_MART}`)."
         ),
         columns=("Rejection reason", "Source", "Rejected rows"),
+        formats=("", "", ","),
     )
     if not relation_exists(con, DATA_QUALITY_MART):
         chart.note = (
@@ -419,15 +512,11 @@ def code_spans(text: str) -> Markup:
     return Markup("".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts)))
 
 
-def cell(value: object) -> str | Markup:
-    """A table cell: numbers with thousands separators, a dash for a missing value."""
+def cell(value: object, spec: str = "") -> str | Markup:
+    """A table cell: the value in its column's format (e.g. ",.2f"), a dash if missing."""
     if value is None:
         return Markup("&ndash;")
-    if isinstance(value, float):
-        return f"{value:,.4f}" if abs(value) < 10 else f"{value:,.2f}"
-    if isinstance(value, int):
-        return f"{value:,}"
-    return str(value)
+    return format(value, spec) if spec else str(value)
 
 
 @cache
@@ -442,11 +531,16 @@ def templates() -> Environment:
     return environment
 
 
-def render_page(charts: Sequence[Chart], period: str) -> str:
+def render_page(charts: Sequence[Chart], period: str, as_of: AsOf | None = None) -> str:
     return (
         templates()
         .get_template("report.html.j2")
-        .render(charts=charts, period=period, data_quality_mart=DATA_QUALITY_MART)
+        .render(
+            charts=charts,
+            period=period,
+            as_of=as_of.sentence() if as_of else "",
+            data_quality_mart=DATA_QUALITY_MART,
+        )
     )
 
 
@@ -464,13 +558,14 @@ def build_report(database: Path) -> tuple[str, list[Chart]]:
         ).fetchone()
         if first is None:
             raise ReportError("fct_country_monthly is empty; generate data with `make run`")
+        as_of = read_as_of(con)
         charts = [
             success_rate_by_country(con),
             volume_by_sector(con),
             per_capita_against_growth(con),
             rejections_by_reason(con),
         ]
-    return render_page(charts, f"{first:%B %Y} to {last:%B %Y}"), charts
+    return render_page(charts, f"{first:%B %Y} to {last:%B %Y}", as_of), charts
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -322,10 +322,11 @@ def test_a_missing_month_folder_is_flagged(small_build: dict, tmp_path: Path) ->
     result = run_build(env=env)
     assert "WARN  warn_when_a_transaction_month_is_missing" in result.stdout
     assert "month_start_date=2022-09-01" in result.stdout
-    # The loans paid out that month are gone too, so later payments on them are rejected
-    # as loan_never_disbursed, enough of them to stop the build: the gap cannot go unseen.
+    # The loans paid out that month are gone too, so their payments six months later (loans
+    # are serviced semi-annually) are rejected as loan_never_disbursed, enough of them to
+    # stop the build: the gap cannot go unseen.
     assert result.returncode == 1
-    assert re.search(r"transactions 2022-1\d: .* for .*loan_never_disbursed", result.stdout)
+    assert re.search(r"transactions 2023-03: .* for .*loan_never_disbursed", result.stdout)
 
 
 @pytest.mark.slow

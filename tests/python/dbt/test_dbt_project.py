@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -17,7 +18,8 @@ def test_build_passes_with_zero_warnings(small_build: dict) -> None:
     result = small_build["result"]
     assert result.returncode == 0, result.stdout[-5000:]
     assert "OK hook: lending_research.on-run-start" in result.stdout  # the raw files' check
-    assert "Published 10 of 10 marts to schema main" in result.stdout
+    # Every mart, however many there are.
+    assert re.search(r"Published (\d+) of \1 marts to schema main", result.stdout)
     assert "Build summary" in result.stdout
     assert "WARN=0 ERROR=0 SKIP=0" in result.stdout
     assert "[WARNING]" not in result.stdout

@@ -9,12 +9,14 @@ whose screenshot is kept in test-artifacts/.
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Iterator
 
+import duckdb
 import pytest
 from playwright.sync_api import BrowserContext, Page
 
-from conftest import ARTIFACTS, ProjectCopy
+from conftest import ARTIFACTS, ProjectCopy, command
 from lending import screenshots
 
 PROJECT = "lending_research"
@@ -188,6 +190,33 @@ def test_exposures_show_who_uses_the_marts(manifest: dict) -> None:
         parents = set(exposure["depends_on"]["nodes"])
         assert parents and parents <= marts, f"{name} should depend on marts only: {parents}"
         assert exposure["owner"]["email"], name
+        assert exposure["url"].startswith("https://"), name
+
+
+def test_contacts_and_links_are_set_in_one_place(analyst_build: ProjectCopy, tmp_path) -> None:
+    """The owners' emails and the exposures' links come from two vars of dbt_project.yml:
+    a deployment sets them there (or with --vars) and the whole docs site follows."""
+    deployment = (
+        "{contact_emails: {lending_analytics: data@bank.test, research_lending: "
+        "lending@bank.test, research_country_risk: risk@bank.test}, exposure_urls: "
+        "{quarterly_lending_report: https://bank.test/q, country_risk_dashboard: "
+        "https://bank.test/risk, lending_charts_report: https://bank.test/charts}}"
+    )
+    parsed = analyst_build.dbt("parse", "--vars", deployment, "--target-path", str(tmp_path))
+    assert parsed.returncode == 0, parsed.stdout[-3000:]
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    exposures = {e["name"]: e for e in manifest["exposures"].values()}
+    assert {name: e["url"] for name, e in exposures.items()} == {
+        "quarterly_lending_report": "https://bank.test/q",
+        "country_risk_dashboard": "https://bank.test/risk",
+        "lending_charts_report": "https://bank.test/charts",
+    }
+    emails = {e["owner"]["email"] for e in exposures.values()}
+    emails |= {group["owner"]["email"] for group in manifest["groups"].values()}
+    assert emails == {"data@bank.test", "lending@bank.test", "risk@bank.test"}
+    assert "example.org" not in json.dumps([manifest["exposures"], manifest["groups"]]), (
+        "an owner or link is still written somewhere else"
+    )
 
 
 def test_overview_and_shared_definitions_are_docs_blocks(manifest: dict) -> None:
@@ -219,6 +248,32 @@ def test_landing_page_renders_with_links_to_every_mart(site: Page, manifest: dic
     )
     for name in public_models(manifest):
         assert f"#!/model/model.{PROJECT}.{name}" in links, name
+
+
+@pytest.mark.slow
+def test_landing_page_says_what_the_data_is_as_of(site: Page, analyst_build: ProjectCopy) -> None:
+    with duckdb.connect(str(analyst_build.database), read_only=True) as con:
+        latest, published = con.execute(
+            "select (select month_start_date from dim_months where is_latest_month), "
+            "(select published_at from main_audit.publication_log where mart = 'dim_months')"
+        ).fetchone()
+    site.goto(site.url.split("#")[0] + "#!/overview")
+    site.wait_for_selector("h2:has-text('Where to start')")
+    stamp = normalise(site.locator("p:has-text('As of')").first.inner_text())
+    assert f"Data to the end of {latest:%B %Y}, the latest month delivered" in stamp
+    assert f"marts published {published:%-d %B %Y at %H:%M} UTC" in stamp
+    assert "not stamped" not in stamp
+
+
+def test_the_stamp_needs_a_fresh_docs_site(analyst_build: ProjectCopy, tmp_path) -> None:
+    """Stamping a site twice (or a site without the placeholder) fails and says why."""
+    shutil.copy(analyst_build.target / "manifest.json", tmp_path / "manifest.json")
+    again = analyst_build.run(
+        command("lending-stamp-docs"), "--database", str(analyst_build.database),
+        "--target", str(tmp_path),
+    )  # fmt: skip
+    assert again.returncode == 1
+    assert "no as-of placeholder" in again.stderr and "dbt docs generate" in again.stderr
 
 
 @pytest.mark.slow

@@ -194,3 +194,156 @@ def test_lending_per_capita_counts_population_once_a_year_across_countries(
     )
     assert {key[0] for key in mart} == {"South America", "Central America"}
     assert_same(metric, mart)
+
+
+@pytest.mark.slow
+def test_exposure_and_macro_metrics_match_fct_country_risk_monthly(
+    analyst_build: ProjectCopy, tmp_path: Path
+) -> None:
+    metric = query_metrics(
+        analyst_build,
+        tmp_path,
+        [
+            "outstanding_usd",
+            "disbursed_last_12_months_usd",
+            "repaid_last_12_months_usd",
+            "gdp_growth_pct",
+            "inflation_pct",
+        ],
+        ["country__country_name", "metric_time__year"],
+    )
+    # Stocks at the year's latest month; the rates averaged over the year's months.
+    mart = mart_rows(
+        analyst_build,
+        """
+        select
+            country_name,
+            strftime(date_trunc('year', month_start_date), '%Y-%m-%d'),
+            arg_max(outstanding_usd, month_start_date),
+            arg_max(disbursed_last_12_months_usd, month_start_date),
+            arg_max(repaid_last_12_months_usd, month_start_date),
+            avg(gdp_growth_pct),
+            avg(inflation_pct)
+        from fct_country_risk_monthly
+        group by all
+        """,
+    )
+    assert len(mart) == 60  # 10 countries over six calendar years
+    assert_same(metric, mart)
+
+
+@pytest.mark.slow
+def test_year_on_year_metrics_match_the_same_month_a_year_earlier(
+    analyst_build: ProjectCopy, tmp_path: Path
+) -> None:
+    metrics = ["disbursed_usd", "disbursed_usd_year_ago", "disbursed_usd_yoy_change"]
+    metric = query_metrics(
+        analyst_build, tmp_path, metrics, ["country__country_name", "metric_time__month"]
+    )
+    mart = mart_rows(
+        analyst_build,
+        """
+        with monthly as (
+            -- A month without any transaction has no row in MetricFlow, so no figure a
+            -- year later either (the mart is dense: zeros).
+            select *, case when transaction_count > 0 then disbursed_usd end as booked_usd
+            from fct_country_monthly
+        )
+        select
+            this_month.country_name,
+            strftime(this_month.month_start_date, '%Y-%m-%d'),
+            this_month.disbursed_usd,
+            year_earlier.booked_usd,
+            (this_month.disbursed_usd - year_earlier.booked_usd)
+                / nullif(year_earlier.booked_usd, 0)
+        from monthly as this_month
+        left join monthly as year_earlier
+            on this_month.country_code = year_earlier.country_code
+            and year_earlier.month_start_date = this_month.month_start_date - interval 1 year
+        -- MetricFlow has a row where either month had a transaction (the mart is dense).
+        where this_month.transaction_count > 0 or year_earlier.transaction_count > 0
+        """,
+    )
+    # An offset metric also shows the year after the data: that year's "a year earlier".
+    latest = max(month for _, month in mart)
+    after_the_data = {key: values for key, values in metric.items() if key[1] > latest}
+    assert after_the_data and all(values[0] == 0 for values in after_the_data.values())
+    assert_same({key: v for key, v in metric.items() if key[1] <= latest}, mart)
+
+
+@pytest.mark.slow
+def test_year_to_date_and_previous_month_match_fct_country_monthly(
+    analyst_build: ProjectCopy, tmp_path: Path
+) -> None:
+    metric = query_metrics(
+        analyst_build,
+        tmp_path,
+        [
+            "disbursed_usd_year_to_date",
+            "disbursed_usd_previous_month",
+            "disbursed_usd_year_to_date_yoy_change",
+        ],
+        ["metric_time__month"],
+    )
+    mart = mart_rows(
+        analyst_build,
+        """
+        with months as (
+            select month_start_date, sum(disbursed_usd) as disbursed_usd
+            from fct_country_monthly
+            group by all
+        ),
+        to_date as (
+            select
+                month_start_date,
+                disbursed_usd,
+                sum(disbursed_usd) over (
+                    partition by year(month_start_date) order by month_start_date
+                ) as year_to_date
+            from months
+        )
+        select
+            strftime(month_start_date, '%Y-%m-%d'),
+            year_to_date,
+            lag(disbursed_usd) over (order by month_start_date),
+            year_to_date / nullif(lag(year_to_date, 12) over (order by month_start_date), 0) - 1
+        from to_date
+        """,
+    )
+    latest = max(month for (month,) in mart)
+    assert_same({key: v for key, v in metric.items() if key[0] <= latest}, mart)
+
+
+@pytest.mark.slow
+def test_partial_years_and_quarters_are_flagged_in_the_metrics(
+    analyst_build: ProjectCopy, tmp_path: Path
+) -> None:
+    by_year = query_metrics(
+        analyst_build,
+        tmp_path,
+        ["disbursed_usd"],
+        ["metric_time__year", "calendar_month__is_year_complete"],
+    )
+    by_quarter = query_metrics(
+        analyst_build,
+        tmp_path,
+        ["disbursed_usd"],
+        ["metric_time__quarter", "calendar_month__is_quarter_complete"],
+    )
+    with duckdb.connect(str(analyst_build.database), read_only=True) as con:
+        years = dict(
+            con.execute(
+                "select strftime(make_date(calendar_year, 1, 1), '%Y-%m-%d'), "
+                "bool_and(is_year_complete) from dim_months group by 1"
+            ).fetchall()
+        )
+        quarters = dict(
+            con.execute(
+                "select strftime(quarter_start_date, '%Y-%m-%d'), bool_and(is_quarter_complete) "
+                "from dim_months group by 1"
+            ).fetchall()
+        )
+    assert {year: flag == "True" for year, flag in by_year} == years
+    assert {quarter: flag == "True" for quarter, flag in by_quarter} == quarters
+    assert years["2024-01-01"] is False and quarters["2024-07-01"] is False  # the sample's
+    assert years["2023-01-01"] is True and quarters["2024-04-01"] is True  # last periods

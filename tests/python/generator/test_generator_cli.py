@@ -9,6 +9,7 @@ import subprocess
 import time
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from conftest import DEFAULT_SEED, PROJECT_ROOT, command, run_generator
@@ -191,3 +192,36 @@ def test_large_runs_show_progress(tmp_path: Path) -> None:
     quiet = run_generator("--transactions", "1_000_000", "--output", str(tmp_path / "q"), "--quiet")
     assert quiet.returncode == 0
     assert quiet.stdout == quiet.stderr == ""
+
+
+def test_appending_a_month_keeps_every_existing_partition(tmp_path: Path) -> None:
+    """--append-month adds September 2024: every transactions and demographics partition
+    keeps its bytes, and only 2024's indicators file grows (by September's rows)."""
+    output = tmp_path / "raw"
+    assert run_generator("--transactions", "3_000", "--output", str(output)).returncode == 0
+    before = file_hashes(output)
+    result = run_generator("--append-month", "2024-09", "--output", str(output))
+    assert result.returncode == 0, result.stderr
+    after = file_hashes(output)
+    changed = {name for name in before if after[name] != before[name]}
+    assert changed == {"_manifest.json", "economic_indicators/year=2024/part-0.parquet"}
+    assert set(after) - set(before) == {"transactions/year=2024/month=09/part-0.parquet"}
+    with duckdb.connect() as con:
+        orphans = con.execute(
+            f"""
+            with rows as (
+                select * from read_parquet('{output}/transactions/**/*.parquet')
+            )
+            select count(*) from rows as payment
+            where payment.transaction_at >= timestamp '2024-09-01'
+                and payment.transaction_type != 'disbursement'
+                and not exists (
+                    select 1 from rows as disbursement
+                    where disbursement.loan_id = payment.loan_id
+                        and disbursement.transaction_type = 'disbursement'
+                        and disbursement.status = 'completed'
+                        and disbursement.transaction_at < timestamp '2024-09-01'
+                )
+            """
+        ).fetchone()[0]
+    assert orphans == 0  # September's payments service loans disbursed before it

@@ -5,15 +5,25 @@ from __future__ import annotations
 import csv
 import itertools
 import json
+from datetime import datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import PROJECT_ROOT
-from lending.generator.profiles import COUNTRIES, SECTORS, STATUSES, TRANSACTION_TYPES
+from conftest import DEFAULT_SEED, PROJECT_ROOT
+from lending.generator.economy import daily_exchange_rates
+from lending.generator.periods import days, indicator_months
+from lending.generator.profiles import COUNTRIES, INDICATORS, SECTORS, STATUSES, TRANSACTION_TYPES
+from lending.generator.transactions import (
+    SETTLEMENT_DAYS,
+    TransactionGenerator,
+    reference_rates,
+)
 
 
 def scalar(con: duckdb.DuckDBPyConnection, sql: str) -> object:
@@ -232,13 +242,13 @@ def test_success_rate_is_near_95_percent_and_says_something(raw) -> None:
         for r in raw.execute(f"select {rate} from transactions group by sector_code").fetchall()
     ]
     assert max(by_sector) - min(by_sector) > 0.01
-    # Pending items are the unsettled tail: concentrated in the last month.
-    last_month_share = scalar(
-        raw,
-        "select count(*) filter (where year = 2024 and month = 8)::double / count(*) "
-        "from transactions where status = 'pending'",
+    # Pending items are the unsettled tail of the extract, nothing older: settlement takes
+    # days, so nothing is pending more than SETTLEMENT_DAYS before the extract's end.
+    oldest_pending = scalar(
+        raw, "select min(transaction_at) from transactions where status = 'pending'"
     )
-    assert last_month_share > 0.3
+    assert oldest_pending >= datetime(2024, 9, 1) - timedelta(days=SETTLEMENT_DAYS)
+    assert scalar(raw, "select count(*) from transactions where status = 'pending'") > 20
 
 
 def test_exchange_rates_follow_each_regime(raw) -> None:
@@ -257,7 +267,11 @@ def test_exchange_rates_follow_each_regime(raw) -> None:
     assert set(rates("BOL")) == {6.96}  # fixed
     argentina = rates("ARG")
     assert argentina[-1] / argentina[0] > 15  # the peso's slide, December 2023 devaluation included
-    assert max(b / a for a, b in itertools.pairwise(argentina)) > 1.8
+    # The devaluation of 13 December 2023 splits its month: November to January more than
+    # doubles, the month's own average is in between.
+    november, december, january = argentina[59:62]
+    assert january / november > 2.1
+    assert november < december < january
     brazil = rates("BRA")
     assert min(brazil) > 3.5
     assert max(brazil) < 6.5
@@ -290,14 +304,14 @@ def test_amounts_are_plausible(raw) -> None:
     assert 1e6 < medians["disbursement"] < 5e7
     assert medians["fee"] < medians["interest_payment"] < medians["disbursement"]
     assert medians["repayment"] < medians["disbursement"]
-    # Infrastructure loans are larger than SME credit lines.
+    # Transport loans are larger than agricultural credit lines.
     by_sector = dict(
         raw.execute(
             "select sector_code, median(amount) from transactions "
             "where transaction_type = 'disbursement' and currency_code = 'USD' group by 1"
         ).fetchall()
     )
-    assert by_sector["TRN"] > 10 * by_sector["FIN"]
+    assert by_sector["TRN"] > 2 * by_sector["AGR"]
 
 
 def test_demographics_are_plausible(raw) -> None:
@@ -325,3 +339,242 @@ def test_timestamps_fall_in_business_hours_on_weekdays(raw, country: str) -> Non
     ).fetchone()
     assert weekend_share < 0.1
     assert 13 <= median_hour <= 20
+
+
+# --- exchange rates: a daily path, published as monthly averages -------------------------
+
+
+def test_the_monthly_rate_is_the_average_of_the_days(raw) -> None:
+    daily = daily_exchange_rates(DEFAULT_SEED)
+    month_of_day = days().astype("datetime64[M]")
+    published = dict(
+        ((code, month), value)
+        for code, month, value in raw.execute(
+            "select country_code, reference_month, indicator_value from economic_indicators "
+            "where indicator_code = 'exchange_rate'"
+        ).fetchall()
+    )
+    for index, country in enumerate(COUNTRIES):
+        for month in indicator_months():
+            mean = daily[index, month_of_day == month].mean()
+            value = published[(country.code, month.astype("datetime64[D]").item())]
+            assert value == pytest.approx(mean, abs=0.00005), (country.code, month)
+
+
+def test_argentina_december_2023_averages_the_devaluation(raw) -> None:
+    """The official rate was about 366 until 12 December 2023 and about 800 from the 13th:
+    the month's average is near 630, not the post-devaluation level."""
+    december = np.datetime64("2023-12", "M")
+    argentina = [c.code for c in COUNTRIES].index("ARG")
+    calendar = days()
+    daily = daily_exchange_rates(DEFAULT_SEED)[argentina]
+    before = daily[(calendar >= december) & (calendar < np.datetime64("2023-12-13"))]
+    after = daily[(calendar >= np.datetime64("2023-12-13")) & (calendar < december + 1)]
+    assert 355 < before.mean() < 375 and 790 < after.mean() < 815
+    monthly = scalar(
+        raw,
+        "select indicator_value from economic_indicators where country_code = 'ARG' "
+        "and indicator_code = 'exchange_rate' and reference_month = date '2023-12-01'",
+    )
+    assert 610 < monthly < 650
+
+
+def test_transactions_are_booked_at_the_days_rate() -> None:
+    """Argentina's disbursements of early December 2023 convert at ~366 pesos a dollar,
+    those after the 13th at ~800 (principals are whole thousands of dollars)."""
+    generator = TransactionGenerator(DEFAULT_SEED, 20_000)
+    december = next(b for b in generator if b.month == np.datetime64("2023-12", "M"))
+    argentina = [c.code for c in COUNTRIES].index("ARG")
+    rows = (december.country == argentina) & (december.kind == 0)
+    principal = generator.plan.loans.principal_usd[december.loan_number[rows] - 1]
+    rate = december.cents[rows] / 100 / principal
+    early = december.transaction_at[rows] < np.datetime64("2023-12-13")
+    assert early.any() and (~early).any()
+    assert np.all((rate[early] > 340) & (rate[early] < 380))
+    assert np.all((rate[~early] > 780) & (rate[~early] < 830))
+
+
+def test_indicators_carry_the_publishers_precision(raw) -> None:
+    """Rounded at the source: 3.4, never 3.4000000000000004."""
+    steps = {indicator.code: Decimal(str(indicator.rounding_step)) for indicator in INDICATORS}
+    rows = raw.execute("select indicator_code, indicator_value from economic_indicators").fetchall()
+    for code, value in rows:
+        as_written = Decimal(repr(value))
+        assert as_written % steps[code] == 0, (code, value)
+        assert -as_written.as_tuple().exponent <= -steps[code].as_tuple().exponent, (code, value)
+
+
+# --- the loan book: grace, semi-annual amortisation, interest over a reference rate -------
+
+# Completed flows converted to USD at the month's average rate, the outstanding book
+# (disbursed less principal repaid), and interest and principal received as annualised
+# shares of the year's average book.
+BOOK_BY_YEAR = """
+with
+
+completed as (
+
+    select
+        transactions.transaction_type,
+        date_trunc('month', transactions.transaction_at) as month_start,
+        transactions.amount / rates.indicator_value as amount_usd
+    from transactions
+    inner join economic_indicators as rates
+        on transactions.country_code = rates.country_code
+        and rates.indicator_code = 'exchange_rate'
+        and rates.reference_month = date_trunc('month', transactions.transaction_at)
+    where transactions.status = 'completed'
+
+),
+
+months as (
+
+    select
+        month_start,
+        coalesce(sum(amount_usd) filter (where transaction_type = 'disbursement'), 0)
+            as disbursed_usd,
+        coalesce(sum(amount_usd) filter (where transaction_type = 'repayment'), 0)
+            as repaid_usd,
+        coalesce(sum(amount_usd) filter (where transaction_type = 'interest_payment'), 0)
+            as interest_usd
+    from completed
+    group by month_start
+
+),
+
+book as (
+
+    select
+        *,
+        sum(disbursed_usd - repaid_usd) over (order by month_start) as closing_usd,
+        sum(disbursed_usd - repaid_usd) over (order by month_start)
+        - (disbursed_usd - repaid_usd) as opening_usd
+    from months
+
+)
+
+select
+    year(month_start) as calendar_year,
+    sum(disbursed_usd) as disbursed_usd,
+    arg_max(closing_usd, month_start) as closing_book_usd,
+    sum(interest_usd) / avg((opening_usd + closing_usd) / 2) * 12 / count(*)
+        as interest_yield,
+    sum(repaid_usd) / avg((opening_usd + closing_usd) / 2) * 12 / count(*) as repaid_share
+from book
+group by calendar_year
+order by calendar_year
+"""
+
+
+@pytest.fixture(scope="module")
+def book(raw) -> dict[int, dict]:
+    """Per calendar year, completed flows in USD (at the month's average rate), the book
+    at the year's end, and interest and principal received as annualised shares of the
+    average outstanding book."""
+    cursor = raw.execute(BOOK_BY_YEAR)
+    names = [column[0] for column in cursor.description]
+    return {row[0]: dict(zip(names, row, strict=True)) for row in cursor.fetchall()}
+
+
+def test_the_bank_disburses_a_regional_lenders_billions(book: dict) -> None:
+    for year in range(2019, 2024):
+        assert 2e9 < book[year]["disbursed_usd"] < 4.5e9, year
+    # The pandemic year: counter-cyclical lending rose.
+    assert book[2020]["disbursed_usd"] > book[2019]["disbursed_usd"]
+    assert 12e9 < book[2024]["closing_book_usd"] < 22e9
+
+
+def test_interest_follows_dollar_rates_plus_a_spread(book: dict) -> None:
+    # Near-zero dollar rates in 2021: little more than the spread (1-2.5%).
+    assert 0.008 < book[2021]["interest_yield"] < 0.025
+    # Rates above 5% in 2023-2024: 4.5-8% a year.
+    for year in (2023, 2024):
+        assert 0.045 < book[year]["interest_yield"] < 0.08, year
+    assert book[2023]["interest_yield"] - book[2021]["interest_yield"] > 0.03
+
+
+def test_principal_comes_back_as_loans_leave_their_grace_period(book: dict) -> None:
+    repaid = [book[year]["repaid_share"] for year in range(2019, 2025)]
+    assert repaid[0] == 0  # the first loans are still in their grace period
+    assert all(a < b for a, b in itertools.pairwise(repaid)), repaid
+    assert 0.02 < repaid[-1] < 0.10  # a young book; a mature one of these terms repays more
+
+
+def test_payments_fall_every_six_months_after_disbursement(raw) -> None:
+    off_schedule = scalar(
+        raw,
+        """
+        with disbursed as (
+            select loan_id, date_trunc('month', transaction_at) as disbursed_month
+            from transactions where transaction_type = 'disbursement'
+        )
+        select count(*)
+        from transactions
+        inner join disbursed using (loan_id)
+        where transaction_type in ('interest_payment', 'repayment')
+            and date_diff('month', disbursed_month, date_trunc('month', transaction_at)) % 6 != 0
+        """,
+    )
+    assert off_schedule == 0
+    # Principal only after a grace period of at least six months: never in the first
+    # payment, and never more instalments than interest payments.
+    early = scalar(
+        raw,
+        """
+        select count(*) from (
+            select loan_id,
+                count(*) filter (where transaction_type = 'interest_payment') as interest,
+                count(*) filter (where transaction_type = 'repayment') as instalments,
+                min(transaction_at) filter (where transaction_type = 'repayment') as first_repaid,
+                min(transaction_at) filter (where transaction_type = 'disbursement') as disbursed
+            from transactions group by loan_id
+        ) where instalments > interest or first_repaid < disbursed + interval 11 month
+        """,
+    )
+    assert early == 0
+
+
+def test_dollar_loans_show_the_terms_exactly(raw) -> None:
+    """Ecuador is dollarised, so its amounts are the loans' own USD figures: the first
+    interest payment is half a year on the whole principal at the reference rate of the
+    disbursement month plus a spread of 0.75-2.45%, and instalments are equal."""
+    first_interest = raw.execute(
+        """
+        with loans as (
+            select loan_id, amount as principal, date_trunc('month', transaction_at) as month
+            from transactions
+            where currency_code = 'USD' and transaction_type = 'disbursement'
+        ),
+        interest as (
+            select loan_id, amount, row_number() over (
+                partition by loan_id order by transaction_at) as payment
+            from transactions where transaction_type = 'interest_payment'
+        )
+        select loans.month, interest.amount / loans.principal
+        from loans inner join interest using (loan_id)
+        where interest.payment = 1
+        """
+    ).fetchall()
+    assert len(first_interest) > 100
+    months = np.array([month for month, _ in first_interest], dtype="datetime64[M]")
+    reference = reference_rates(months)
+    spread = np.array([200 * float(share) for _, share in first_interest]) - reference
+    assert np.all((spread > 0.74) & (spread < 2.46)), (spread.min(), spread.max())
+
+    uneven = scalar(
+        raw,
+        """
+        with instalments as (
+            select loan_id, amount, status, row_number() over (
+                partition by loan_id order by transaction_at) as instalment
+            from transactions
+            where currency_code = 'USD' and transaction_type = 'repayment'
+        )
+        select count(*) from instalments as first
+        inner join instalments as second
+            on first.loan_id = second.loan_id and second.instalment = 2
+        where first.instalment = 1 and first.status = 'completed'
+            and abs(first.amount - second.amount) > 0.01
+        """,
+    )
+    assert uneven == 0

@@ -18,6 +18,7 @@ import pytest
 from playwright.sync_api import BrowserContext
 
 from conftest import ARTIFACTS, ProjectCopy, command
+from lending.as_of import read_as_of
 from lending.report.build import Chart, render_page
 
 REPORT_SCRIPT = command("lending-report")
@@ -96,7 +97,7 @@ def test_every_chart_has_data_axes_and_units(
     page = report.read_text()
     for label in (
         "Success rate (%)",
-        "Volume of completed transactions (USD billions)",
+        "Volume (USD billions)",
         "Lending per capita (USD per resident)",
         "GDP growth, average of the year (% on a year earlier)",
     ):
@@ -108,11 +109,13 @@ def test_every_chart_has_data_axes_and_units(
             "select count(distinct country_code), "
             "count(distinct date_trunc('quarter', month_start_date)) from fct_country_monthly"
         ).fetchone()
-        sector_volume = dict(
-            con.execute(
-                "select sector_name, sum(volume_usd) / 1e9 from fct_sector_monthly group by 1"
+        sector_volume = {
+            (str(year), sector): volume
+            for year, sector, volume in con.execute(
+                "select year(month_start_date), sector_name, sum(volume_usd) / 1e9 "
+                "from fct_sector_monthly group by all"
             ).fetchall()
-        )
+        }
         # Complete years with both figures: a year whose population was rejected is left out.
         plotted_years = con.execute(
             "select count(*) from (select country_code, extract(year from month_start_date) "
@@ -121,10 +124,16 @@ def test_every_chart_has_data_axes_and_units(
         ).fetchone()[0]
     assert charts["success-rate"]["points"] == countries * quarters
     assert len({s.rsplit("-", 1)[-1] for s in charts["success-rate"]["series"]}) == countries
-    volumes = {row[0]: float(row[5].replace(",", "")) for row in charts["sector-volume"]["rows"]}
+    volumes = {
+        (row[0].split()[0], row[1]): float(row[6].replace(",", ""))
+        for row in charts["sector-volume"]["rows"]
+    }
     assert volumes.keys() == sector_volume.keys()
-    for sector, volume in sector_volume.items():
-        assert volumes[sector] == pytest.approx(float(volume), abs=0.01), sector
+    for key, volume in sector_volume.items():
+        assert volumes[key] == pytest.approx(float(volume), abs=0.01), key
+    # One panel per year: every year has its bars.
+    drawn_years = {s.split("-")[3] for s in charts["sector-volume"]["series"]}
+    assert drawn_years == {year for year, _ in sector_volume}
     assert charts["per-capita-growth"]["points"] == plotted_years > 0
 
 
@@ -186,6 +195,7 @@ def test_the_page_template_escapes_text_and_keeps_the_charts_svg() -> None:
         title="<b>Loans & grants</b>",
         caption="From `fct_<demo>`, where x < 1.",
         columns=("Name", "Count", "Rate"),
+        formats=("", ",", ".2%"),
         rows=[("<i>Peru</i>", 12345, None)],
         svg='<svg id="svg-demo"><path d="M0 0"/></svg>',
     )
@@ -196,3 +206,41 @@ def test_the_page_template_escapes_text_and_keeps_the_charts_svg() -> None:
     assert '<svg id="svg-demo"><path d="M0 0"/></svg>' in page  # drawn by us: not escaped
     assert "May 2024 &amp; June 2024" in page
     assert 'data-points="1"' in page and "The 1 rows plotted" in page
+
+
+@pytest.mark.slow
+def test_tables_write_years_as_years_and_each_column_at_one_precision(
+    report: Path, browser: BrowserContext
+) -> None:
+    charts = read_charts(browser, report)
+    years = [row[1] for row in charts["per-capita-growth"]["rows"]]
+    assert years and all(re.fullmatch(r"20\d\d", year) for year in years), years[:5]
+    for chart_id, chart in charts.items():
+        for column in zip(*chart["rows"], strict=True):
+            numbers = [value for value in column if re.fullmatch(r"-?[\d,]+\.\d+%?", value)]
+            decimals = {len(value.rstrip("%").split(".")[1]) for value in numbers}
+            assert len(decimals) <= 1, (chart_id, column[:3], decimals)
+
+
+@pytest.mark.slow
+def test_partial_periods_are_marked_and_the_data_is_dated(
+    report: Path, analyst_build: ProjectCopy, browser: BrowserContext
+) -> None:
+    with duckdb.connect(str(analyst_build.database), read_only=True) as con:
+        as_of = read_as_of(con)
+        partial_quarters = {
+            label
+            for (label,) in con.execute(
+                "select distinct quarter_label from dim_months where not is_quarter_complete"
+            ).fetchall()
+        }
+    assert as_of.sentence() in report.read_text()
+    charts = read_charts(browser, report)
+    quarters = {row[1] for row in charts["success-rate"]["rows"]}
+    assert partial_quarters and {q for q in quarters if "partial" in q} == {
+        f"{label} (partial: July-August)" for label in partial_quarters
+    }
+    assert "Hollow points are partial quarters" in charts["success-rate"]["caption"]
+    years = {row[0] for row in charts["sector-volume"]["rows"]}
+    assert f"{as_of.latest_month.year} (partial: January-August)" in years
+    assert not any("partial" in row[1] for row in charts["per-capita-growth"]["rows"])
