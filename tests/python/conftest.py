@@ -367,20 +367,3 @@ def s3_env(s3_endpoint: str) -> dict[str, str]:
         AWS_ENDPOINT_URL_S3=s3_endpoint,
     )
     return env
-
-
-# Under `pytest -n 2 --dist loadgroup` (make pytest) a worker runs whole groups. A module's
-# tests share its builds, so a module is one group; modules that read one of the session's
-# shared builds join that build's group, so it is built once, not once per worker.
-SHARED_BUILDS = ("analyst_build", "small_build")
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    groups: dict[str, str] = {}
-    for item in items:
-        module = item.nodeid.split("::")[0]
-        shared = [name for name in SHARED_BUILDS if name in getattr(item, "fixturenames", ())]
-        if shared or module not in groups:
-            groups[module] = shared[0] if shared else groups.get(module, module)
-    for item in items:
-        item.add_marker(pytest.mark.xdist_group(groups[item.nodeid.split("::")[0]]))
