@@ -165,15 +165,28 @@ def public_marts(manifest: Path) -> dict[str, str]:
     )
 
 
+# Bookkeeping, not the analysts' data: when the build that validated a row started.
+BOOKKEEPING_COLUMNS = ("validated_at",)
+
+
 def mart_fingerprints(database: Path, marts: dict[str, str]) -> dict[str, str]:
-    """A content hash of every mart (name => relation), independent of row order."""
+    """A content hash of every mart's columns but the bookkeeping ones (name => relation),
+    independent of row order."""
+    fingerprints = {}
     with duckdb.connect(str(database), read_only=True) as con:
-        return {
-            mart: con.execute(
-                f"select count(*) || ':' || coalesce(sum(hash(t)), 0) from {relation} as t"
+        for mart, relation in marts.items():
+            schema, name = relation.split(".")
+            columns = con.execute(
+                "select column_name from information_schema.columns "
+                "where table_schema = ? and table_name = ? order by ordinal_position",
+                [schema, name],
+            ).fetchall()
+            select = ", ".join(f'"{c}"' for (c,) in columns if c not in BOOKKEEPING_COLUMNS)
+            fingerprints[mart] = con.execute(
+                f"select count(*) || ':' || coalesce(sum(hash(t)), 0) "
+                f"from (select {select} from {relation}) as t"
             ).fetchone()[0]
-            for mart, relation in marts.items()
-        }
+    return fingerprints
 
 
 def metric_lines(path: Path) -> list[dict]:

@@ -91,7 +91,7 @@ def test_its_marts_equal_those_of_lending_build(
     assert built.returncode == 0, built.stdout[-5000:]
     expected = mart_fingerprints(tmp_path / "built.duckdb", public_marts(manifest))
     assert good_run["fingerprints"] == expected
-    assert len(expected) == 10
+    assert {"fct_transactions", "fct_country_monthly", "fct_country_risk_monthly"} <= set(expected)
 
 
 @pytest.mark.slow
@@ -112,7 +112,9 @@ def test_its_run_metrics_match_run_results_and_the_marts(good_run: dict, manifes
     statuses = [(r["unique_id"].split(".")[0], r["status"]) for r in results["results"]]
     assert value["BuildSucceeded",] == 1
     assert value["BuildDurationSeconds",] == pytest.approx(results["elapsed_time"])
-    assert value["ModelsBuilt",] == statuses.count(("model", "success")) == 26
+    models = [n for n in json.loads(manifest.read_text())["nodes"].values()]
+    models = [n for n in models if n["resource_type"] == "model"]
+    assert value["ModelsBuilt",] == statuses.count(("model", "success")) == len(models)
     assert value["TestsPassed",] == statuses.count(("test", "pass")) > 100
     assert value["TestsWarned",] == 0
     assert value["TestsFailed",] == 0
@@ -264,7 +266,8 @@ def test_a_failed_build_records_its_failure_and_the_shares_over_the_threshold(
     assert recorded["TestsFailed", None] >= 1
     with duckdb.connect(str(airflow.warehouse), read_only=True) as con:
         worst = con.execute(
-            "select max(rejected_share) from fct_data_quality_monthly "
+            # A failed build publishes nothing: its data-quality mart is in the audit schema.
+            "select max(rejected_share) from main_audit.fct_data_quality_monthly "
             "where source_name = 'demographics'"
         ).fetchone()[0]
     assert recorded["RejectedShare", "demographics"] == worst > 0.01

@@ -4,6 +4,7 @@ cannot check at all stops it."""
 from __future__ import annotations
 
 import importlib
+import json
 import shutil
 import sys
 from dataclasses import replace
@@ -53,14 +54,33 @@ def test_stale_sources_are_reported_not_fatal(
 
 @pytest.mark.slow
 def test_a_source_dbt_cannot_check_stops_the_run(
+    dag_modules: tuple[ModuleType, ModuleType], settings: object, manifest: Path, tmp_path: Path
+) -> None:
+    """A source the DAG's manifest gives a freshness check and dbt's results leave out (in
+    production, say, an external table dbt cannot query) fails the step, named."""
+    _, steps = dag_modules
+    document = json.loads(manifest.read_text())
+    sources = document["sources"]
+    unknown = "source.lending_research.bank.collateral"
+    sources[unknown] = dict(sources["source.lending_research.bank.demographics"], name="collateral")
+    changed = tmp_path / "manifest.json"
+    changed.write_text(json.dumps(document))
+    with pytest.raises(steps.StepFailed, match="could not check the freshness of") as failed:
+        steps.source_freshness(replace(settings, manifest=changed), tmp_path)
+    assert f"['{unknown}']" in str(failed.value)
+
+
+@pytest.mark.slow
+def test_a_source_folder_missing_stops_the_run_before_freshness(
     dag_modules: tuple[ModuleType, ModuleType], settings: object, dataset: Path, tmp_path: Path
 ) -> None:
+    """dbt's own structure check (on-run-start) runs before freshness too."""
     _, steps = dag_modules
     lake = tmp_path / "raw"
     shutil.copytree(dataset, lake, ignore=shutil.ignore_patterns("demographics"))
-    with pytest.raises(steps.StepFailed, match="could not check the freshness of") as failed:
+    with pytest.raises(steps.StepFailed, match="dbt source freshness did not run") as failed:
         steps.source_freshness(replace(settings, lake=str(lake)), tmp_path)
-    assert "['source.lending_research.bank.demographics']" in str(failed.value)
+    assert "demographics: folder missing" in str(failed.value)
 
 
 @pytest.fixture(autouse=True)
