@@ -267,7 +267,7 @@ def parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--make-test",
         action="store_true",
-        help="time `make test` in a fresh clone (about a quarter of an hour); without it "
+        help="time `make test` in a fresh clone (over half an hour here); without it "
         "the figure of the last run that measured it is carried over, dated",
     )
     parser.add_argument(
