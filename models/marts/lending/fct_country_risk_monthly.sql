@@ -1,15 +1,12 @@
 {#
-    The bank's exposure to each country next to the country's macroeconomic risk. The
-    grid is dense (every country, every month), so a window of rows is a window of
-    months: `rows between 11 preceding and current row` is the last 12 months.
+    The bank's exposure to each country (int_country_exposures_windowed) next to the
+    country's macroeconomic risk, with each country's share of the portfolio.
 #}
-{%- set last_12_months = 'partition by country_code order by month_start_date '
-    ~ 'rows between 11 preceding and current row' -%}
 with
 
-country_months as (
+exposures as (
 
-    select * from {{ ref('int_country_months_spined') }}
+    select * from {{ ref('int_country_exposures_windowed') }}
 
 ),
 
@@ -19,20 +16,6 @@ countries as (
         country_code,
         country_name
     from {{ ref('countries') }}
-
-),
-
-activity as (
-
-    select
-        country_code,
-        month_start_date,
-        disbursed_usd,
-        repaid_usd,
-        interest_received_usd,
-        completed_count,
-        settled_count
-    from {{ ref('int_transactions_aggregated_to_country_months') }}
 
 ),
 
@@ -63,60 +46,21 @@ periods as (
 
 ),
 
-monthly as (
-
-    select
-        country_months.country_code,
-        countries.country_name,
-        country_months.month_start_date,
-        {{ zero_when_inactive('activity', [
-            'disbursed_usd', 'repaid_usd', 'interest_received_usd', 'completed_count',
-            'settled_count',
-        ]) }}
-    from country_months
-    inner join countries
-        on country_months.country_code = countries.country_code
-    left join activity
-        on country_months.country_code = activity.country_code
-        and country_months.month_start_date = activity.month_start_date
-
-),
-
-exposure as (
-
-    select
-        country_code,
-        country_name,
-        month_start_date,
-        sum(disbursed_usd - repaid_usd) over (
-            partition by country_code order by month_start_date
-            rows between unbounded preceding and current row
-        ) as outstanding_usd,
-        sum(disbursed_usd) over ({{ last_12_months }}) as disbursed_last_12_months_usd,
-        sum(repaid_usd) over ({{ last_12_months }}) as repaid_last_12_months_usd,
-        sum(interest_received_usd) over ({{ last_12_months }})
-            as interest_received_last_12_months_usd,
-        -- A sum of bigints is wider on some engines: counts stay bigint.
-        cast(sum(completed_count) over ({{ last_12_months }}) as bigint)
-            as completed_last_12_months_count,
-        cast(sum(settled_count) over ({{ last_12_months }}) as bigint)
-            as settled_last_12_months_count
-    from monthly
-
-),
-
 with_share as (
 
     select
-        exposure.*,
-        cast(exposure.outstanding_usd as double precision) / nullif(
-            sum(exposure.outstanding_usd) over (partition by exposure.month_start_date), 0
+        exposures.*,
+        countries.country_name,
+        cast(exposures.outstanding_usd as double precision) / nullif(
+            sum(exposures.outstanding_usd) over (partition by exposures.month_start_date), 0
         ) as share_of_portfolio,
         {{ success_rate(
-            'exposure.completed_last_12_months_count',
-            'exposure.settled_last_12_months_count'
+            'exposures.completed_last_12_months_count',
+            'exposures.settled_last_12_months_count'
         ) }} as success_rate_last_12_months
-    from exposure
+    from exposures
+    inner join countries
+        on exposures.country_code = countries.country_code
 
 ),
 

@@ -1,0 +1,69 @@
+{#
+    The bank's exposure to each country, month by month: the outstanding balance and the
+    flows of the last 12 months. The grid is dense (every country, every month), so a
+    window of rows is a window of months: `rows between 11 preceding and current row` is
+    the last 12 months.
+#}
+{%- set last_12_months = 'partition by country_code order by month_start_date '
+    ~ 'rows between 11 preceding and current row' -%}
+with
+
+country_months as (
+
+    select * from {{ ref('int_country_months_spined') }}
+
+),
+
+activity as (
+
+    select
+        country_code,
+        month_start_date,
+        disbursed_usd,
+        repaid_usd,
+        interest_received_usd,
+        completed_count,
+        settled_count
+    from {{ ref('int_transactions_aggregated_to_country_months') }}
+
+),
+
+monthly as (
+
+    select
+        country_months.country_code,
+        country_months.month_start_date,
+        {{ zero_when_inactive('activity', [
+            'disbursed_usd', 'repaid_usd', 'interest_received_usd', 'completed_count',
+            'settled_count',
+        ]) }}
+    from country_months
+    left join activity
+        on country_months.country_code = activity.country_code
+        and country_months.month_start_date = activity.month_start_date
+
+),
+
+windowed as (
+
+    select
+        country_code,
+        month_start_date,
+        sum(disbursed_usd - repaid_usd) over (
+            partition by country_code order by month_start_date
+            rows between unbounded preceding and current row
+        ) as outstanding_usd,
+        sum(disbursed_usd) over ({{ last_12_months }}) as disbursed_last_12_months_usd,
+        sum(repaid_usd) over ({{ last_12_months }}) as repaid_last_12_months_usd,
+        sum(interest_received_usd) over ({{ last_12_months }})
+            as interest_received_last_12_months_usd,
+        -- A sum of bigints is wider on some engines: counts stay bigint.
+        cast(sum(completed_count) over ({{ last_12_months }}) as bigint)
+            as completed_last_12_months_count,
+        cast(sum(settled_count) over ({{ last_12_months }}) as bigint)
+            as settled_last_12_months_count
+    from monthly
+
+)
+
+select * from windowed
