@@ -18,7 +18,8 @@
 {%- set validation_version = code_checksum([
     'stg_bank__transactions', 'int_transactions_classified',
     'int_transactions_converted_to_usd', 'int_transactions_deduplicated',
-    'int_loans_first_disbursed', 'int_transaction_validations',
+    'int_loans_first_disbursed', 'int_transactions_joined_to_rule_inputs',
+    'int_transaction_validations',
 ]) ~ var('max_transaction_amount_usd') ~ var('first_transaction_date') -%}
 
 with

@@ -38,60 +38,12 @@
 
 with
 
-transactions as (
+facts as (
 
-    select * from {{ ref('int_transactions_converted_to_usd') }}
+    select * from {{ ref('int_transactions_joined_to_rule_inputs') }}
     {%- if is_incremental() %}
     where {{ in_partitions(partitions) }}
     {%- endif %}
-
-),
-
--- Only the duplicates and each partition's version: joining every row back to its copy
--- in int_transactions_deduplicated would cost more than the rest of the validation.
-duplicates as (
-
-    select
-        source_file,
-        source_row_number
-    from {{ deduplicated }}
-    where is_duplicate
-
-),
-
-versions as (
-
-    select
-        partition_year,
-        partition_month,
-        max(deduplicated_at) as deduplicated_at
-    from {{ deduplicated }}
-    group by partition_year, partition_month
-
-),
-
-first_disbursements as (
-
-    select * from {{ ref('int_loans_first_disbursed') }}
-
-),
-
-facts as (
-
-    select
-        transactions.*,
-        duplicates.source_file is not null as is_duplicate,
-        versions.deduplicated_at,
-        first_disbursements.first_disbursed_at
-    from transactions
-    inner join versions
-        on transactions.partition_year = versions.partition_year
-        and transactions.partition_month = versions.partition_month
-    left join duplicates
-        on transactions.source_file = duplicates.source_file
-        and transactions.source_row_number = duplicates.source_row_number
-    left join first_disbursements
-        on transactions.loan_id = first_disbursements.loan_id
 
 ),
 

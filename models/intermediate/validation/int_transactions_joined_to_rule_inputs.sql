@@ -1,0 +1,64 @@
+{#
+    Every raw transaction row with what the rules that look beyond the row need: whether
+    it repeats an earlier row (int_transactions_deduplicated), the version of its
+    partition, and its loan's first disbursement. int_transaction_validations applies the
+    rules; an incremental run reads only the partitions it rebuilds from this view.
+#}
+with
+
+transactions as (
+
+    select * from {{ ref('int_transactions_converted_to_usd') }}
+
+),
+
+-- Only the duplicates and each partition's version: joining every row back to its copy
+-- in int_transactions_deduplicated would cost more than the rest of the validation.
+duplicates as (
+
+    select
+        source_file,
+        source_row_number
+    from {{ ref('int_transactions_deduplicated') }}
+    where is_duplicate
+
+),
+
+versions as (
+
+    select
+        partition_year,
+        partition_month,
+        max(deduplicated_at) as deduplicated_at
+    from {{ ref('int_transactions_deduplicated') }}
+    group by partition_year, partition_month
+
+),
+
+first_disbursements as (
+
+    select * from {{ ref('int_loans_first_disbursed') }}
+
+),
+
+facts as (
+
+    select
+        transactions.*,
+        duplicates.source_file is not null as is_duplicate,
+        versions.deduplicated_at,
+        first_disbursements.first_disbursed_at
+    from transactions
+    inner join versions
+        on transactions.partition_year = versions.partition_year
+        and transactions.partition_month = versions.partition_month
+    left join duplicates
+        on transactions.source_file = duplicates.source_file
+        and transactions.source_row_number = duplicates.source_row_number
+    left join first_disbursements
+        on transactions.loan_id = first_disbursements.loan_id
+
+)
+
+-- The converted rows column for column, plus three: their SQL is where the columns are listed.
+select * from facts  -- noqa: AM04
