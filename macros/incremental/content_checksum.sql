@@ -55,16 +55,28 @@
 
 
 {#
-    A checksum of the code of the named models of this project (empty while parsing): a
-    fingerprint that includes it changes when the logic does.
+    A checksum of the code of the named models of this project and of every project macro
+    they call, directly or through other macros (empty while parsing): a fingerprint that
+    includes it changes when the logic does, wherever the logic is written.
 #}
 {% macro code_checksum(model_names) -%}
     {%- set code = [] -%}
     {%- if execute -%}
+        {%- set macros = [] -%}
         {%- for name in model_names -%}
             {#- A unit test's graph has no nodes: its checksum is of nothing. -#}
             {%- set node = graph.get('nodes', {}).get('model.' ~ project_name ~ '.' ~ name) -%}
             {%- do code.append(node.raw_code if node else '') -%}
+            {%- do macros.extend(node.depends_on.macros if node else []) -%}
+        {%- endfor -%}
+        {#- The list grows as it is read: each macro adds the ones it calls. -#}
+        {%- set seen = [] -%}
+        {%- for unique_id in macros
+            if unique_id.startswith('macro.' ~ project_name ~ '.') and unique_id not in seen -%}
+            {%- do seen.append(unique_id) -%}
+            {%- set called = context[unique_id.split('.')[-1]].macro -%}
+            {%- do code.append(called.macro_sql) -%}
+            {%- do macros.extend(called.depends_on.macros) -%}
         {%- endfor -%}
     {%- endif -%}
     {{ return(local_md5(code | join('\n'))) }}
