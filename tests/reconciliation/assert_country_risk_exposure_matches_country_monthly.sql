@@ -1,7 +1,7 @@
 -- The exposure of fct_country_risk_monthly, recomputed from fct_country_monthly without
 -- window functions: the outstanding balance is every earlier month's disbursed less
--- repaid, the last-12-months figures the sums of the month and the 11 before it, and the
--- shares of the portfolio of a month add up to 1. Returns the rows that differ.
+-- repaid, the last-12-months figures the sums of the month and the 11 before it. Returns
+-- the rows that differ.
 
 with
 
@@ -13,8 +13,7 @@ risk as (
         outstanding_usd,
         disbursed_last_12_months_usd,
         repaid_last_12_months_usd,
-        interest_received_last_12_months_usd,
-        share_of_portfolio
+        interest_received_last_12_months_usd
     from {{ ref('fct_country_risk_monthly') }}
 
 ),
@@ -64,35 +63,9 @@ recomputed as (
     from earlier_months
     group by country_code, month_start_date
 
-),
-
-shares as (
-
-    select
-        month_start_date,
-        sum(share_of_portfolio) as share_total
-    from risk
-    group by month_start_date
-
 )
 
-select
-    risk.country_code,
-    risk.month_start_date,
-    risk.outstanding_usd,
-    recomputed.outstanding_usd as recomputed_outstanding_usd,
-    shares.share_total
-from risk
-left join recomputed
-    on risk.country_code = recomputed.country_code
-    and risk.month_start_date = recomputed.month_start_date
-inner join shares
-    on risk.month_start_date = shares.month_start_date
-where
-    recomputed.country_code is null
-    or risk.outstanding_usd != recomputed.outstanding_usd
-    or risk.disbursed_last_12_months_usd != recomputed.disbursed_last_12_months_usd
-    or risk.repaid_last_12_months_usd != recomputed.repaid_last_12_months_usd
-    or risk.interest_received_last_12_months_usd
-    != recomputed.interest_received_last_12_months_usd
-    or (shares.share_total is not null and abs(shares.share_total - 1) > 0.000001)
+{{ rows_that_differ('recomputed', 'risk', ['country_code', 'month_start_date'], [
+    'outstanding_usd', 'disbursed_last_12_months_usd', 'repaid_last_12_months_usd',
+    'interest_received_last_12_months_usd',
+]) }}

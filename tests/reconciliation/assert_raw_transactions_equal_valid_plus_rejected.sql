@@ -42,49 +42,26 @@ rejected as (
 
 ),
 
-compared as (
+accounted_rows as (
 
-    select
-        raw_rows.partition_year,
-        raw_rows.partition_month,
-        raw_rows.row_count as raw_row_count,
-        coalesce(facts.row_count, 0) as fact_row_count,
-        coalesce(rejected.row_count, 0) as rejected_row_count,
-        raw_rows.amount_local as raw_amount_local,
-        coalesce(facts.amount_local, 0) + coalesce(rejected.amount_local, 0)
-            as accounted_amount_local
-    from raw_rows
-    left join facts
-        on raw_rows.partition_year = facts.partition_year
-        and raw_rows.partition_month = facts.partition_month
-    left join rejected
-        on raw_rows.partition_year = rejected.partition_year
-        and raw_rows.partition_month = rejected.partition_month
+    select * from facts
+    union all
+    select * from rejected
 
 ),
 
-facts_without_raw_rows as (
+accounted as (
 
     select
-        facts.partition_year,
-        facts.partition_month,
-        0 as raw_row_count,
-        facts.row_count as fact_row_count,
-        0 as rejected_row_count,
-        0 as raw_amount_local,
-        facts.amount_local as accounted_amount_local
-    from facts
-    left join raw_rows
-        on facts.partition_year = raw_rows.partition_year
-        and facts.partition_month = raw_rows.partition_month
-    where raw_rows.partition_year is null
+        partition_year,
+        partition_month,
+        sum(row_count) as row_count,
+        sum(amount_local) as amount_local
+    from accounted_rows
+    group by partition_year, partition_month
 
 )
 
-select *
-from compared
-where
-    raw_row_count != fact_row_count + rejected_row_count
-    or raw_amount_local != accounted_amount_local
-union all
-select * from facts_without_raw_rows
+{{ rows_that_differ(
+    'raw_rows', 'accounted', ['partition_year', 'partition_month'], ['row_count', 'amount_local']
+) }}
