@@ -55,26 +55,14 @@ resource "aws_iam_role_policy" "ci" {
 }
 
 data "aws_iam_policy_document" "ci" {
+  source_policy_documents = [
+    data.aws_iam_policy_document.sign_in_to_the_workgroup.json,
+    data.aws_iam_policy_document.decrypt_the_lake_through_s3.json,
+  ]
+
   statement {
     sid       = "ReadTheProductionManifest"
     actions   = ["s3:GetObject"]
     resources = ["${aws_s3_bucket.lake.arn}/${local.prod_manifest_key}"]
-  }
-
-  statement {
-    sid       = "DecryptItThroughS3"
-    actions   = ["kms:Decrypt"]
-    resources = [aws_kms_key.data.arn]
-    condition {
-      test     = "StringEquals"
-      variable = "kms:ViaService"
-      values   = ["s3.${local.region}.amazonaws.com"]
-    }
-  }
-
-  statement {
-    sid       = "SignInToTheWorkgroup"
-    actions   = ["redshift-serverless:GetCredentials"]
-    resources = [aws_redshiftserverless_workgroup.warehouse.arn]
   }
 }

@@ -26,11 +26,10 @@ resource "aws_iam_role_policy" "orchestrator" {
 }
 
 data "aws_iam_policy_document" "orchestrator" {
-  statement {
-    sid       = "SignInToTheWorkgroup"
-    actions   = ["redshift-serverless:GetCredentials"]
-    resources = [aws_redshiftserverless_workgroup.warehouse.arn]
-  }
+  source_policy_documents = [
+    data.aws_iam_policy_document.sign_in_to_the_workgroup.json,
+    data.aws_iam_policy_document.read_the_raw_deliveries.json,
+  ]
 
   # The delivery sensor lists the month's prefix and reads its _manifest.json.
   statement {
@@ -45,20 +44,15 @@ data "aws_iam_policy_document" "orchestrator" {
   }
 
   statement {
-    sid       = "ReadTheRawDeliveries"
-    actions   = ["s3:GetObject"]
-    resources = ["${aws_s3_bucket.lake.arn}/${var.raw_prefix}/*"]
-  }
-
-  statement {
     sid       = "PublishTheDbtArtifacts"
     actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
     resources = ["${aws_s3_bucket.lake.arn}/${var.artifacts_prefix}/*"]
   }
 
+  # Decrypting the lake comes with read_the_raw_deliveries; writing needs a data key.
   statement {
-    sid       = "UseTheDataKeyThroughS3"
-    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    sid       = "EncryptTheArtifactsThroughS3"
+    actions   = ["kms:GenerateDataKey"]
     resources = [aws_kms_key.data.arn]
     condition {
       test     = "StringEquals"

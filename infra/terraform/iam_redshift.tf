@@ -29,6 +29,8 @@ resource "aws_iam_role_policy" "spectrum" {
 }
 
 data "aws_iam_policy_document" "spectrum" {
+  source_policy_documents = [data.aws_iam_policy_document.read_the_raw_deliveries.json]
+
   statement {
     sid       = "ListTheRawPrefix"
     actions   = ["s3:ListBucket"]
@@ -44,23 +46,6 @@ data "aws_iam_policy_document" "spectrum" {
     sid       = "LocateTheBucket"
     actions   = ["s3:GetBucketLocation"]
     resources = [aws_s3_bucket.lake.arn]
-  }
-
-  statement {
-    sid       = "ReadTheRawDeliveries"
-    actions   = ["s3:GetObject"]
-    resources = ["${aws_s3_bucket.lake.arn}/${var.raw_prefix}/*"]
-  }
-
-  statement {
-    sid       = "DecryptTheLakeThroughS3"
-    actions   = ["kms:Decrypt"]
-    resources = [aws_kms_key.data.arn]
-    condition {
-      test     = "StringEquals"
-      variable = "kms:ViaService"
-      values   = ["s3.${local.region}.amazonaws.com"]
-    }
   }
 
   # The external schema is `create external schema ... from data catalog`; the tables and

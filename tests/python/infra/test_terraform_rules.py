@@ -138,17 +138,18 @@ BROKEN_COPIES = [
     ),
     (
         wildcard_problems,
-        "iam_ci.tf",
+        "iam_shared.tf",
         'actions   = ["redshift-serverless:GetCredentials"]',
         'actions   = ["redshift-serverless:*"]',
-        "data.aws_iam_policy_document.ci SignInToTheWorkgroup: redshift-serverless:*",
+        "data.aws_iam_policy_document.sign_in_to_the_workgroup SignInToTheWorkgroup: "
+        "redshift-serverless:*",
     ),
     (
         wildcard_problems,
-        "iam_redshift.tf",
+        "iam_shared.tf",
         'resources = ["${aws_s3_bucket.lake.arn}/${var.raw_prefix}/*"]',
         'resources = ["*"]',
-        "data.aws_iam_policy_document.spectrum ReadTheRawDeliveries: *",
+        "data.aws_iam_policy_document.read_the_raw_deliveries ReadTheRawDeliveries: *",
     ),
     (
         wildcard_problems,

@@ -1,0 +1,35 @@
+# Statements more than one role grants, written once and composed into each role's policy
+# through source_policy_documents (iam_ci.tf, iam_orchestrator.tf, iam_redshift.tf).
+
+data "aws_iam_policy_document" "sign_in_to_the_workgroup" {
+  statement {
+    sid       = "SignInToTheWorkgroup"
+    actions   = ["redshift-serverless:GetCredentials"]
+    resources = [aws_redshiftserverless_workgroup.warehouse.arn]
+  }
+}
+
+# The lake's objects are encrypted with the data key: whoever reads them decrypts through
+# S3, never directly.
+data "aws_iam_policy_document" "decrypt_the_lake_through_s3" {
+  statement {
+    sid       = "DecryptTheLakeThroughS3"
+    actions   = ["kms:Decrypt"]
+    resources = [aws_kms_key.data.arn]
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = ["s3.${local.region}.amazonaws.com"]
+    }
+  }
+}
+
+data "aws_iam_policy_document" "read_the_raw_deliveries" {
+  source_policy_documents = [data.aws_iam_policy_document.decrypt_the_lake_through_s3.json]
+
+  statement {
+    sid       = "ReadTheRawDeliveries"
+    actions   = ["s3:GetObject"]
+    resources = ["${aws_s3_bucket.lake.arn}/${var.raw_prefix}/*"]
+  }
+}
