@@ -53,7 +53,7 @@ data "aws_iam_policy_document" "orchestrator" {
   statement {
     sid       = "EncryptTheArtifactsThroughS3"
     actions   = ["kms:GenerateDataKey"]
-    resources = [aws_kms_key.data.arn]
+    resources = [aws_kms_key.this["data"].arn]
     condition {
       test     = "StringEquals"
       variable = "kms:ViaService"
@@ -71,7 +71,7 @@ data "aws_iam_policy_document" "orchestrator" {
   statement {
     sid       = "DecryptItThroughSecretsManager"
     actions   = ["kms:Decrypt"]
-    resources = [aws_kms_key.data.arn]
+    resources = [aws_kms_key.this["data"].arn]
     condition {
       test     = "StringEquals"
       variable = "kms:ViaService"
@@ -102,7 +102,7 @@ data "aws_iam_policy_document" "orchestrator" {
   statement {
     sid       = "EncryptForTheAlertsTopic"
     actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
-    resources = [aws_kms_key.monitoring.arn]
+    resources = [aws_kms_key.this["monitoring"].arn]
     condition {
       test     = "StringEquals"
       variable = "kms:ViaService"

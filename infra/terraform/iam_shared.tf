@@ -15,7 +15,7 @@ data "aws_iam_policy_document" "decrypt_the_lake_through_s3" {
   statement {
     sid       = "DecryptTheLakeThroughS3"
     actions   = ["kms:Decrypt"]
-    resources = [aws_kms_key.data.arn]
+    resources = [aws_kms_key.this["data"].arn]
     condition {
       test     = "StringEquals"
       variable = "kms:ViaService"

@@ -21,7 +21,7 @@ locals {
 resource "aws_sns_topic" "alerts" {
   name              = "${local.name}-alerts"
   display_name      = "Lending research ${var.environment} alerts"
-  kms_master_key_id = aws_kms_key.monitoring.arn
+  kms_master_key_id = aws_kms_key.this["monitoring"].arn
 }
 
 resource "aws_sns_topic_policy" "alerts" {

@@ -22,7 +22,7 @@ output "dbt_environment" {
     REDSHIFT_SPECTRUM_ROLE_ARN    = aws_iam_role.spectrum.arn
     BANK_LAKE_S3_URI              = local.bank_lake_s3_uri
     BANK_LAKE_CATALOG_DATABASE    = aws_glue_catalog_database.raw.name
-    BANK_LAKE_KMS_KEY_ID          = aws_kms_key.data.arn # the publisher's uploads (SSE-KMS)
+    BANK_LAKE_KMS_KEY_ID          = aws_kms_key.this["data"].arn # the publisher's uploads (SSE-KMS)
     BANK_LAKE_BUCKET_OWNER        = local.account_id     # ExpectedBucketOwner on every request
     DBT_ARTIFACTS_S3_URI          = local.dbt_artifacts_s3_uri
     AWS_CI_ROLE_ARN               = aws_iam_role.ci.arn

@@ -36,7 +36,7 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "lake" {
   rule {
     apply_server_side_encryption_by_default {
       sse_algorithm     = "aws:kms"
-      kms_master_key_id = aws_kms_key.data.arn
+      kms_master_key_id = aws_kms_key.this["data"].arn
     }
     bucket_key_enabled = true # one KMS call per object batch, not per object
   }

@@ -18,7 +18,7 @@ data "archive_file" "watchdog" {
 resource "aws_cloudwatch_log_group" "watchdog" {
   name              = "/aws/lambda/${local.watchdog_name}"
   retention_in_days = var.log_retention_days
-  kms_key_id        = aws_kms_key.monitoring.arn
+  kms_key_id        = aws_kms_key.this["monitoring"].arn
 }
 
 resource "aws_lambda_function" "watchdog" {
@@ -36,7 +36,7 @@ resource "aws_lambda_function" "watchdog" {
   timeout                        = 30
   memory_size                    = 128
   reserved_concurrent_executions = 1
-  kms_key_arn                    = aws_kms_key.monitoring.arn
+  kms_key_arn                    = aws_kms_key.this["monitoring"].arn
 
   environment {
     variables = {
@@ -101,7 +101,7 @@ data "aws_iam_policy_document" "watchdog" {
   statement {
     sid       = "UseTheMonitoringKey"
     actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
-    resources = [aws_kms_key.monitoring.arn]
+    resources = [aws_kms_key.this["monitoring"].arn]
   }
 }
 

@@ -159,6 +159,13 @@ BROKEN_COPIES = [
         "aws_iam_role_policy.orchestrator.policy: not an aws_iam_policy_document",
     ),
     (
+        wildcard_problems,
+        "kms.tf",
+        "policy      = data.aws_iam_policy_document.monitoring_key.json",
+        'policy      = jsonencode({ Statement = [{ Effect = "Allow", Action = "kms:*" }] })',
+        'aws_kms_key.this["monitoring"].policy: not an aws_iam_policy_document',
+    ),
+    (
         password_problems,
         "redshift.tf",
         "manage_admin_password            = true",
@@ -189,6 +196,7 @@ BROKEN_IDS = [
     "wildcard-action",
     "wildcard-resource",
     "inline-json-policy",
+    "inline-json-key-policy-in-a-for-each-map",
     "password-set",
     "password-variable",
     "secret-output-through-a-local",
