@@ -185,11 +185,19 @@ def _configures(body: dict[str, Any], bucket: str) -> bool:
     return str(body.get("bucket", "")).startswith(f"${{aws_s3_bucket.{bucket}.")
 
 
+def _instances_of_type(config: Terraform, kind: str) -> dict[str, dict[str, Any]]:
+    return {
+        name: instance
+        for resource, body in config.of_type(kind).items()
+        for name, instance in instances(config, resource, body).items()
+    }
+
+
 def bucket_problems(config: Terraform) -> list[str]:
     """Every bucket encrypted (with the KMS key unless allow-listed) and fully private."""
     problems = []
-    encryption = config.of_type("aws_s3_bucket_server_side_encryption_configuration")
-    public_access = config.of_type("aws_s3_bucket_public_access_block")
+    encryption = _instances_of_type(config, "aws_s3_bucket_server_side_encryption_configuration")
+    public_access = _instances_of_type(config, "aws_s3_bucket_public_access_block")
     for bucket in config.of_type("aws_s3_bucket"):
         algorithms = [
             default.get("sse_algorithm")

@@ -116,24 +116,22 @@ BROKEN_COPIES = [
     (
         bucket_problems,
         "s3.tf",
-        'sse_algorithm     = "aws:kms"',
-        'sse_algorithm     = "AES256"',
+        'sse_algorithm = "aws:kms"',
+        'sse_algorithm = "AES256"',
         "aws_s3_bucket.lake: not encrypted with aws:kms",
     ),
     (
         bucket_problems,
         "s3.tf",
-        'resource "aws_s3_bucket_server_side_encryption_configuration" "logs" {\n'
-        "  bucket = aws_s3_bucket.logs.id",
-        'resource "aws_s3_bucket_server_side_encryption_configuration" "logs" {\n'
-        '  bucket = "someone-elses-bucket"',
+        'sse_algorithm = "AES256"',
+        'sse_algorithm = "aws:kms"',
         "aws_s3_bucket.logs: not encrypted with AES256",
     ),
     (
         bucket_problems,
         "s3.tf",
-        '  restrict_public_buckets = true\n}\n\nresource "aws_s3_bucket_versioning" "logs"',
-        '  restrict_public_buckets = false\n}\n\nresource "aws_s3_bucket_versioning" "logs"',
+        "      id  = aws_s3_bucket.logs.id",
+        '      id  = "someone-elses-bucket"',
         "aws_s3_bucket.logs: public access not fully blocked",
     ),
     (
@@ -192,7 +190,7 @@ BROKEN_COPIES = [
 BROKEN_IDS = [
     "lake-not-kms",
     "logs-unencrypted",
-    "logs-public",
+    "logs-settings-on-another-bucket",
     "wildcard-action",
     "wildcard-resource",
     "inline-json-policy",
