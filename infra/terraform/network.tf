@@ -66,7 +66,7 @@ resource "aws_flow_log" "warehouse" {
   log_destination_type = "s3"
   log_destination      = "${aws_s3_bucket.logs.arn}/vpc-flow-logs/"
 
-  depends_on = [aws_s3_bucket_policy.logs]
+  depends_on = [aws_s3_bucket_policy.this["logs"]]
 }
 
 # --- Security groups --------------------------------------------------------------------

@@ -66,13 +66,6 @@ resource "aws_s3_bucket_lifecycle_configuration" "lake" {
   depends_on = [aws_s3_bucket_versioning.this["lake"]]
 }
 
-resource "aws_s3_bucket_policy" "lake" {
-  bucket = aws_s3_bucket.lake.id
-  policy = data.aws_iam_policy_document.lake_bucket.json
-
-  depends_on = [aws_s3_bucket_public_access_block.this["lake"]]
-}
-
 data "aws_iam_policy_document" "lake_bucket" {
   source_policy_documents = [data.aws_iam_policy_document.tls_only["lake"].json]
 
@@ -147,13 +140,6 @@ resource "aws_s3_bucket_lifecycle_configuration" "logs" {
   }
 
   depends_on = [aws_s3_bucket_versioning.this["logs"]]
-}
-
-resource "aws_s3_bucket_policy" "logs" {
-  bucket = aws_s3_bucket.logs.id
-  policy = data.aws_iam_policy_document.log_bucket.json
-
-  depends_on = [aws_s3_bucket_public_access_block.this["logs"]]
 }
 
 data "aws_iam_policy_document" "log_bucket" {
@@ -272,6 +258,19 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "this" {
     }
     bucket_key_enabled = each.value.kms_key_arn != null
   }
+}
+
+# Not in local.buckets: the policies start from tls_only, which reads local.buckets.
+resource "aws_s3_bucket_policy" "this" {
+  for_each = {
+    lake = data.aws_iam_policy_document.lake_bucket.json
+    logs = data.aws_iam_policy_document.log_bucket.json
+  }
+
+  bucket = local.buckets[each.key].id
+  policy = each.value
+
+  depends_on = [aws_s3_bucket_public_access_block.this]
 }
 
 data "aws_iam_policy_document" "tls_only" {
