@@ -21,13 +21,6 @@ resource "aws_iam_openid_connect_provider" "github" {
   # No thumbprint: AWS validates GitHub's certificate against its own trusted CAs.
 }
 
-resource "aws_iam_role" "ci" {
-  name                 = "${local.name}-github-ci"
-  description          = "Assumed by the slim-CI job of ${var.github_repository} in the ${var.github_environment} environment"
-  assume_role_policy   = data.aws_iam_policy_document.ci_trust.json
-  max_session_duration = 3600
-}
-
 data "aws_iam_policy_document" "ci_trust" {
   statement {
     actions = ["sts:AssumeRoleWithWebIdentity"]
@@ -46,12 +39,6 @@ data "aws_iam_policy_document" "ci_trust" {
       values   = [local.github_ci_subject]
     }
   }
-}
-
-resource "aws_iam_role_policy" "ci" {
-  name   = "slim-ci"
-  role   = aws_iam_role.ci.id
-  policy = data.aws_iam_policy_document.ci.json
 }
 
 data "aws_iam_policy_document" "ci" {

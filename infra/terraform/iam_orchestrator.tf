@@ -2,13 +2,6 @@
 # wait for the month's delivery, run dbt on the workgroup (it is the deploy identity, see
 # redshift_grants.tf), publish the dbt artifacts and the run metrics, alert on failure.
 
-resource "aws_iam_role" "orchestrator" {
-  name                 = "${local.name}-orchestrator"
-  description          = "Assumed by the Airflow workers to build and publish the ${var.environment} warehouse"
-  assume_role_policy   = data.aws_iam_policy_document.orchestrator_trust.json
-  max_session_duration = 3600 * 4 # a full rebuild fits; the dbt session is re-signed per run
-}
-
 data "aws_iam_policy_document" "orchestrator_trust" {
   statement {
     actions = ["sts:AssumeRole"]
@@ -17,12 +10,6 @@ data "aws_iam_policy_document" "orchestrator_trust" {
       identifiers = var.orchestrator_principal_arns
     }
   }
-}
-
-resource "aws_iam_role_policy" "orchestrator" {
-  name   = "run-the-pipeline"
-  role   = aws_iam_role.orchestrator.id
-  policy = data.aws_iam_policy_document.orchestrator.json
 }
 
 data "aws_iam_policy_document" "orchestrator" {

@@ -2,13 +2,6 @@
 # the one Glue database (stage_external_sources creates them through this role). Nothing
 # else: no other prefix of the lake, no write to S3, no other catalog database.
 
-resource "aws_iam_role" "spectrum" {
-  name                 = "${local.name}-redshift-spectrum"
-  description          = "Assumed by Redshift Serverless to read ${local.bank_lake_s3_uri} and the ${var.catalog_database_name} Glue database"
-  assume_role_policy   = data.aws_iam_policy_document.spectrum_trust.json
-  max_session_duration = 3600
-}
-
 data "aws_iam_policy_document" "spectrum_trust" {
   statement {
     actions = ["sts:AssumeRole"]
@@ -20,12 +13,6 @@ data "aws_iam_policy_document" "spectrum_trust" {
     # No source condition: Redshift's documented trust has none, and only an identity of
     # this account with iam:PassRole can attach the role to a namespace.
   }
-}
-
-resource "aws_iam_role_policy" "spectrum" {
-  name   = "read-raw-lake-and-catalog"
-  role   = aws_iam_role.spectrum.id
-  policy = data.aws_iam_policy_document.spectrum.json
 }
 
 data "aws_iam_policy_document" "spectrum" {

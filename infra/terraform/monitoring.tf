@@ -51,7 +51,7 @@ data "aws_iam_policy_document" "alerts_topic" {
     resources = [aws_sns_topic.alerts.arn]
     principals {
       type        = "AWS"
-      identifiers = [aws_iam_role.orchestrator.arn, aws_iam_role.watchdog.arn]
+      identifiers = [aws_iam_role.this["orchestrator"].arn, aws_iam_role.this["watchdog"].arn]
     }
   }
 

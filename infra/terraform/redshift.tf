@@ -18,8 +18,8 @@ resource "aws_redshiftserverless_namespace" "warehouse" {
   kms_key_id = aws_kms_key.this["data"].arn
 
   # The Spectrum role is the namespace's only role, and its default.
-  iam_roles            = [aws_iam_role.spectrum.arn]
-  default_iam_role_arn = aws_iam_role.spectrum.arn
+  iam_roles            = [aws_iam_role.this["spectrum"].arn]
+  default_iam_role_arn = aws_iam_role.this["spectrum"].arn
 
   # Audit logging: connections, users and every query, to CloudWatch Logs.
   log_exports = ["connectionlog", "userlog", "useractivitylog"]

@@ -151,10 +151,10 @@ BROKEN_COPIES = [
     ),
     (
         wildcard_problems,
-        "iam_orchestrator.tf",
+        "iam_roles.tf",
         "policy = data.aws_iam_policy_document.orchestrator.json",
         'policy = jsonencode({ Statement = [{ Effect = "Allow", Action = "*", Resource = "*" }] })',
-        "aws_iam_role_policy.orchestrator.policy: not an aws_iam_policy_document",
+        'aws_iam_role_policy.this["orchestrator"].policy: not an aws_iam_policy_document',
     ),
     (
         wildcard_problems,
