@@ -30,6 +30,8 @@ resource "aws_sns_topic_policy" "alerts" {
 }
 
 data "aws_iam_policy_document" "alerts_topic" {
+  source_policy_documents = [data.aws_iam_policy_document.tls_only["alerts_topic"].json]
+
   statement {
     sid       = "CloudWatchAlarmsOfThisAccountPublish"
     actions   = ["sns:Publish"]
@@ -52,22 +54,6 @@ data "aws_iam_policy_document" "alerts_topic" {
     principals {
       type        = "AWS"
       identifiers = [aws_iam_role.this["orchestrator"].arn, aws_iam_role.this["watchdog"].arn]
-    }
-  }
-
-  statement {
-    sid       = "DenyInsecureTransport"
-    effect    = "Deny"
-    actions   = ["sns:Publish"]
-    resources = [aws_sns_topic.alerts.arn]
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
     }
   }
 }

@@ -199,7 +199,7 @@ data "aws_iam_policy_document" "log_bucket" {
 # --- What both buckets share ------------------------------------------------------------
 
 # ACLs off (only policies grant access), public access blocked, versioning, default
-# encryption, and the TLS-only statement each bucket's policy (above) starts from.
+# encryption, and the policy (each bucket's own document, above).
 locals {
   buckets = {
     lake = {
@@ -260,7 +260,7 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "this" {
   }
 }
 
-# Not in local.buckets: the policies start from tls_only, which reads local.buckets.
+# Not in local.buckets: the policies' documents read the buckets' ARNs.
 resource "aws_s3_bucket_policy" "this" {
   for_each = {
     lake = data.aws_iam_policy_document.lake_bucket.json
@@ -271,27 +271,4 @@ resource "aws_s3_bucket_policy" "this" {
   policy = each.value
 
   depends_on = [aws_s3_bucket_public_access_block.this]
-}
-
-data "aws_iam_policy_document" "tls_only" {
-  for_each = local.buckets
-
-  statement {
-    sid     = "DenyInsecureTransport"
-    effect  = "Deny"
-    actions = ["s3:*"]
-    resources = [
-      each.value.arn,
-      "${each.value.arn}/*",
-    ]
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
-    }
-  }
 }
