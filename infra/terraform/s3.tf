@@ -256,7 +256,7 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "this" {
       sse_algorithm     = each.value.sse_algorithm
       kms_master_key_id = each.value.kms_key_arn
     }
-    bucket_key_enabled = each.value.kms_key_arn != null
+    bucket_key_enabled = each.value.sse_algorithm == "aws:kms"
   }
 }
 
