@@ -21,13 +21,6 @@ resource "aws_iam_openid_connect_provider" "github" {
   # No thumbprint: AWS validates GitHub's certificate against its own trusted CAs.
 }
 
-resource "aws_iam_role" "ci" {
-  name                 = "${local.name}-github-ci"
-  description          = "Assumed by the slim-CI job of ${var.github_repository} in the ${var.github_environment} environment"
-  assume_role_policy   = data.aws_iam_policy_document.ci_trust.json
-  max_session_duration = 3600
-}
-
 data "aws_iam_policy_document" "ci_trust" {
   statement {
     actions = ["sts:AssumeRoleWithWebIdentity"]
@@ -48,33 +41,15 @@ data "aws_iam_policy_document" "ci_trust" {
   }
 }
 
-resource "aws_iam_role_policy" "ci" {
-  name   = "slim-ci"
-  role   = aws_iam_role.ci.id
-  policy = data.aws_iam_policy_document.ci.json
-}
-
 data "aws_iam_policy_document" "ci" {
+  source_policy_documents = [
+    data.aws_iam_policy_document.sign_in_to_the_workgroup.json,
+    data.aws_iam_policy_document.decrypt_the_lake_through_s3.json,
+  ]
+
   statement {
     sid       = "ReadTheProductionManifest"
     actions   = ["s3:GetObject"]
     resources = ["${aws_s3_bucket.lake.arn}/${local.prod_manifest_key}"]
-  }
-
-  statement {
-    sid       = "DecryptItThroughS3"
-    actions   = ["kms:Decrypt"]
-    resources = [aws_kms_key.data.arn]
-    condition {
-      test     = "StringEquals"
-      variable = "kms:ViaService"
-      values   = ["s3.${local.region}.amazonaws.com"]
-    }
-  }
-
-  statement {
-    sid       = "SignInToTheWorkgroup"
-    actions   = ["redshift-serverless:GetCredentials"]
-    resources = [aws_redshiftserverless_workgroup.warehouse.arn]
   }
 }

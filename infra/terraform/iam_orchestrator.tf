@@ -2,13 +2,6 @@
 # wait for the month's delivery, run dbt on the workgroup (it is the deploy identity, see
 # redshift_grants.tf), publish the dbt artifacts and the run metrics, alert on failure.
 
-resource "aws_iam_role" "orchestrator" {
-  name                 = "${local.name}-orchestrator"
-  description          = "Assumed by the Airflow workers to build and publish the ${var.environment} warehouse"
-  assume_role_policy   = data.aws_iam_policy_document.orchestrator_trust.json
-  max_session_duration = 3600 * 4 # a full rebuild fits; the dbt session is re-signed per run
-}
-
 data "aws_iam_policy_document" "orchestrator_trust" {
   statement {
     actions = ["sts:AssumeRole"]
@@ -19,18 +12,11 @@ data "aws_iam_policy_document" "orchestrator_trust" {
   }
 }
 
-resource "aws_iam_role_policy" "orchestrator" {
-  name   = "run-the-pipeline"
-  role   = aws_iam_role.orchestrator.id
-  policy = data.aws_iam_policy_document.orchestrator.json
-}
-
 data "aws_iam_policy_document" "orchestrator" {
-  statement {
-    sid       = "SignInToTheWorkgroup"
-    actions   = ["redshift-serverless:GetCredentials"]
-    resources = [aws_redshiftserverless_workgroup.warehouse.arn]
-  }
+  source_policy_documents = [
+    data.aws_iam_policy_document.sign_in_to_the_workgroup.json,
+    data.aws_iam_policy_document.read_the_raw_deliveries.json,
+  ]
 
   # The delivery sensor lists the month's prefix and reads its _manifest.json.
   statement {
@@ -45,21 +31,16 @@ data "aws_iam_policy_document" "orchestrator" {
   }
 
   statement {
-    sid       = "ReadTheRawDeliveries"
-    actions   = ["s3:GetObject"]
-    resources = ["${aws_s3_bucket.lake.arn}/${var.raw_prefix}/*"]
-  }
-
-  statement {
     sid       = "PublishTheDbtArtifacts"
     actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
     resources = ["${aws_s3_bucket.lake.arn}/${var.artifacts_prefix}/*"]
   }
 
+  # Decrypting the lake comes with read_the_raw_deliveries; writing needs a data key.
   statement {
-    sid       = "UseTheDataKeyThroughS3"
-    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
-    resources = [aws_kms_key.data.arn]
+    sid       = "EncryptTheArtifactsThroughS3"
+    actions   = ["kms:GenerateDataKey"]
+    resources = [aws_kms_key.this["data"].arn]
     condition {
       test     = "StringEquals"
       variable = "kms:ViaService"
@@ -77,7 +58,7 @@ data "aws_iam_policy_document" "orchestrator" {
   statement {
     sid       = "DecryptItThroughSecretsManager"
     actions   = ["kms:Decrypt"]
-    resources = [aws_kms_key.data.arn]
+    resources = [aws_kms_key.this["data"].arn]
     condition {
       test     = "StringEquals"
       variable = "kms:ViaService"
@@ -108,7 +89,7 @@ data "aws_iam_policy_document" "orchestrator" {
   statement {
     sid       = "EncryptForTheAlertsTopic"
     actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
-    resources = [aws_kms_key.monitoring.arn]
+    resources = [aws_kms_key.this["monitoring"].arn]
     condition {
       test     = "StringEquals"
       variable = "kms:ViaService"

@@ -2,13 +2,6 @@
 # the one Glue database (stage_external_sources creates them through this role). Nothing
 # else: no other prefix of the lake, no write to S3, no other catalog database.
 
-resource "aws_iam_role" "spectrum" {
-  name                 = "${local.name}-redshift-spectrum"
-  description          = "Assumed by Redshift Serverless to read ${local.bank_lake_s3_uri} and the ${var.catalog_database_name} Glue database"
-  assume_role_policy   = data.aws_iam_policy_document.spectrum_trust.json
-  max_session_duration = 3600
-}
-
 data "aws_iam_policy_document" "spectrum_trust" {
   statement {
     actions = ["sts:AssumeRole"]
@@ -22,13 +15,9 @@ data "aws_iam_policy_document" "spectrum_trust" {
   }
 }
 
-resource "aws_iam_role_policy" "spectrum" {
-  name   = "read-raw-lake-and-catalog"
-  role   = aws_iam_role.spectrum.id
-  policy = data.aws_iam_policy_document.spectrum.json
-}
-
 data "aws_iam_policy_document" "spectrum" {
+  source_policy_documents = [data.aws_iam_policy_document.read_the_raw_deliveries.json]
+
   statement {
     sid       = "ListTheRawPrefix"
     actions   = ["s3:ListBucket"]
@@ -44,23 +33,6 @@ data "aws_iam_policy_document" "spectrum" {
     sid       = "LocateTheBucket"
     actions   = ["s3:GetBucketLocation"]
     resources = [aws_s3_bucket.lake.arn]
-  }
-
-  statement {
-    sid       = "ReadTheRawDeliveries"
-    actions   = ["s3:GetObject"]
-    resources = ["${aws_s3_bucket.lake.arn}/${var.raw_prefix}/*"]
-  }
-
-  statement {
-    sid       = "DecryptTheLakeThroughS3"
-    actions   = ["kms:Decrypt"]
-    resources = [aws_kms_key.data.arn]
-    condition {
-      test     = "StringEquals"
-      variable = "kms:ViaService"
-      values   = ["s3.${local.region}.amazonaws.com"]
-    }
   }
 
   # The external schema is `create external schema ... from data catalog`; the tables and

@@ -2,37 +2,42 @@
 # its admin secret), one for monitoring (the alerts topic, log groups). Separate keys keep
 # the services that only alert (CloudWatch alarms) away from the key that opens the data.
 
-resource "aws_kms_key" "data" {
-  description             = "${local.name}: data lake objects, Redshift Serverless storage and its admin secret"
+locals {
+  kms_keys = {
+    data = {
+      description = "${local.name}: data lake objects, Redshift Serverless storage and its admin secret"
+      policy      = data.aws_iam_policy_document.key_administration.json
+    }
+    monitoring = {
+      description = "${local.name}: alerts topic and log groups"
+      policy      = data.aws_iam_policy_document.monitoring_key.json
+    }
+  }
+}
+
+resource "aws_kms_key" "this" {
+  for_each = local.kms_keys
+
+  description             = each.value.description
   enable_key_rotation     = true
   rotation_period_in_days = 365
   deletion_window_in_days = 30
-  policy                  = data.aws_iam_policy_document.data_key.json
+  policy                  = each.value.policy
 }
 
-resource "aws_kms_alias" "data" {
-  name          = "alias/${local.name}-data"
-  target_key_id = aws_kms_key.data.key_id
-}
+resource "aws_kms_alias" "this" {
+  for_each = local.kms_keys
 
-resource "aws_kms_key" "monitoring" {
-  description             = "${local.name}: alerts topic and log groups"
-  enable_key_rotation     = true
-  rotation_period_in_days = 365
-  deletion_window_in_days = 30
-  policy                  = data.aws_iam_policy_document.monitoring_key.json
-}
-
-resource "aws_kms_alias" "monitoring" {
-  name          = "alias/${local.name}-monitoring"
-  target_key_id = aws_kms_key.monitoring.key_id
+  name          = "alias/${local.name}-${each.key}"
+  target_key_id = aws_kms_key.this[each.key].key_id
 }
 
 # In a key policy the resource is always the key itself, written "*" (AWS requires it).
 # The account statement is the default key policy: it lets IAM policies in this account
 # grant use of the key (the roles in iam_*.tf do, each for what it needs); without it the
-# key could become unmanageable.
-data "aws_iam_policy_document" "data_key" {
+# key could become unmanageable. It is the whole of the data key's policy; the monitoring
+# key's adds the services that encrypt with it.
+data "aws_iam_policy_document" "key_administration" {
   #checkov:skip=CKV_AWS_109:A key policy, not an IAM policy: its resource is always this key ("*"), and the account statement is AWS's default key policy, which hands the key's use to IAM.
   #checkov:skip=CKV_AWS_111:A key policy, not an IAM policy: its resource is always this key ("*"), and the account statement is AWS's default key policy, which hands the key's use to IAM.
   #checkov:skip=CKV_AWS_356:A key policy, not an IAM policy: its resource is always this key ("*"), and the account statement is AWS's default key policy, which hands the key's use to IAM.
@@ -48,18 +53,7 @@ data "aws_iam_policy_document" "data_key" {
 }
 
 data "aws_iam_policy_document" "monitoring_key" {
-  #checkov:skip=CKV_AWS_109:A key policy, not an IAM policy: its resource is always this key ("*"), and the account statement is AWS's default key policy, which hands the key's use to IAM.
-  #checkov:skip=CKV_AWS_111:A key policy, not an IAM policy: its resource is always this key ("*"), and the account statement is AWS's default key policy, which hands the key's use to IAM.
-  #checkov:skip=CKV_AWS_356:A key policy, not an IAM policy: its resource is always this key ("*"), and the account statement is AWS's default key policy, which hands the key's use to IAM.
-  statement {
-    sid       = "AccountAdministersTheKeyThroughIam"
-    actions   = ["kms:*"] # allow-listed: default key policy (tests/python/infra)
-    resources = ["*"]     # allow-listed: a key policy's resource is the key itself
-    principals {
-      type        = "AWS"
-      identifiers = ["arn:${local.partition}:iam::${local.account_id}:root"]
-    }
-  }
+  source_policy_documents = [data.aws_iam_policy_document.key_administration.json]
 
   # CloudWatch alarms publish to the encrypted topic as the service itself, which an IAM
   # policy cannot grant: the key policy must.

@@ -16,6 +16,6 @@ locals {
 
   # Redshift Serverless signs an IAM role in as the database user IAMR:<role name>;
   # redshift_grants.tf creates these users and grants them what each identity does.
-  deploy_db_user = "IAMR:${aws_iam_role.orchestrator.name}"
-  ci_db_user     = "IAMR:${aws_iam_role.ci.name}"
+  deploy_db_user = "IAMR:${aws_iam_role.this["orchestrator"].name}"
+  ci_db_user     = "IAMR:${aws_iam_role.this["ci"].name}"
 }

@@ -21,7 +21,7 @@ locals {
 resource "aws_sns_topic" "alerts" {
   name              = "${local.name}-alerts"
   display_name      = "Lending research ${var.environment} alerts"
-  kms_master_key_id = aws_kms_key.monitoring.arn
+  kms_master_key_id = aws_kms_key.this["monitoring"].arn
 }
 
 resource "aws_sns_topic_policy" "alerts" {
@@ -30,6 +30,8 @@ resource "aws_sns_topic_policy" "alerts" {
 }
 
 data "aws_iam_policy_document" "alerts_topic" {
+  source_policy_documents = [data.aws_iam_policy_document.tls_only["alerts_topic"].json]
+
   statement {
     sid       = "CloudWatchAlarmsOfThisAccountPublish"
     actions   = ["sns:Publish"]
@@ -51,23 +53,7 @@ data "aws_iam_policy_document" "alerts_topic" {
     resources = [aws_sns_topic.alerts.arn]
     principals {
       type        = "AWS"
-      identifiers = [aws_iam_role.orchestrator.arn, aws_iam_role.watchdog.arn]
-    }
-  }
-
-  statement {
-    sid       = "DenyInsecureTransport"
-    effect    = "Deny"
-    actions   = ["sns:Publish"]
-    resources = [aws_sns_topic.alerts.arn]
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
+      identifiers = [aws_iam_role.this["orchestrator"].arn, aws_iam_role.this["watchdog"].arn]
     }
   }
 }
@@ -82,32 +68,46 @@ resource "aws_sns_topic_subscription" "alert_emails" {
 
 # --- Alarms -----------------------------------------------------------------------------
 
-resource "aws_cloudwatch_metric_alarm" "build_failed" {
-  alarm_name          = "${local.name}-build-failed"
-  alarm_description   = "A ${var.environment} build failed (BuildSucceeded 0): dbt or a check failed, nothing was published. See the DAG run's logs."
-  namespace           = local.metrics_namespace
-  metric_name         = "BuildSucceeded"
-  dimensions          = { Environment = var.environment }
-  statistic           = "Minimum"
-  period              = local.alarm_period_seconds
-  evaluation_periods  = 1
-  comparison_operator = "LessThanThreshold"
-  threshold           = 1
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = [aws_sns_topic.alerts.arn]
+# One alarm per metric of the whole build, by name; RejectedShare has one per source (below).
+locals {
+  build_alarms = {
+    build-failed = {
+      description = "A ${var.environment} build failed (BuildSucceeded 0): dbt or a check failed, nothing was published. See the DAG run's logs."
+      metric      = "BuildSucceeded"
+      statistic   = "Minimum"
+      comparison  = "LessThanThreshold"
+      threshold   = 1
+    }
+    tests-failed = {
+      description = "dbt tests failed or errored in a ${var.environment} build (TestsFailed > 0): see run_results.json of the run."
+      metric      = "TestsFailed"
+      statistic   = "Maximum"
+      comparison  = "GreaterThanThreshold"
+      threshold   = 0
+    }
+    stale-sources = {
+      description = "A source failed its freshness check in a ${var.environment} build (StaleSourceCount > 0): a delivery is late or incomplete."
+      metric      = "StaleSourceCount"
+      statistic   = "Maximum"
+      comparison  = "GreaterThanThreshold"
+      threshold   = 0
+    }
+  }
 }
 
-resource "aws_cloudwatch_metric_alarm" "tests_failed" {
-  alarm_name          = "${local.name}-tests-failed"
-  alarm_description   = "dbt tests failed or errored in a ${var.environment} build (TestsFailed > 0): see run_results.json of the run."
+resource "aws_cloudwatch_metric_alarm" "build" {
+  for_each = local.build_alarms
+
+  alarm_name          = "${local.name}-${each.key}"
+  alarm_description   = each.value.description
   namespace           = local.metrics_namespace
-  metric_name         = "TestsFailed"
+  metric_name         = each.value.metric
   dimensions          = { Environment = var.environment }
-  statistic           = "Maximum"
+  statistic           = each.value.statistic
   period              = local.alarm_period_seconds
   evaluation_periods  = 1
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = 0
+  comparison_operator = each.value.comparison
+  threshold           = each.value.threshold
   treat_missing_data  = "notBreaching"
   alarm_actions       = [aws_sns_topic.alerts.arn]
 }
@@ -125,21 +125,6 @@ resource "aws_cloudwatch_metric_alarm" "rejected_share" {
   evaluation_periods  = 1
   comparison_operator = "GreaterThanThreshold"
   threshold           = var.max_rejected_share
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = [aws_sns_topic.alerts.arn]
-}
-
-resource "aws_cloudwatch_metric_alarm" "stale_sources" {
-  alarm_name          = "${local.name}-stale-sources"
-  alarm_description   = "A source failed its freshness check in a ${var.environment} build (StaleSourceCount > 0): a delivery is late or incomplete."
-  namespace           = local.metrics_namespace
-  metric_name         = "StaleSourceCount"
-  dimensions          = { Environment = var.environment }
-  statistic           = "Maximum"
-  period              = local.alarm_period_seconds
-  evaluation_periods  = 1
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = 0
   treat_missing_data  = "notBreaching"
   alarm_actions       = [aws_sns_topic.alerts.arn]
 }
@@ -218,11 +203,7 @@ locals {
       properties = {
         title = "Alarms"
         alarms = concat(
-          [
-            aws_cloudwatch_metric_alarm.build_failed.arn,
-            aws_cloudwatch_metric_alarm.tests_failed.arn,
-            aws_cloudwatch_metric_alarm.stale_sources.arn,
-          ],
+          [for alarm in aws_cloudwatch_metric_alarm.build : alarm.arn],
           [for alarm in aws_cloudwatch_metric_alarm.rejected_share : alarm.arn],
         )
       }

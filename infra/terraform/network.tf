@@ -66,7 +66,7 @@ resource "aws_flow_log" "warehouse" {
   log_destination_type = "s3"
   log_destination      = "${aws_s3_bucket.logs.arn}/vpc-flow-logs/"
 
-  depends_on = [aws_s3_bucket_policy.logs]
+  depends_on = [aws_s3_bucket_policy.this["logs"]]
 }
 
 # --- Security groups --------------------------------------------------------------------
@@ -90,78 +90,77 @@ resource "aws_security_group" "endpoints" {
   vpc_id      = aws_vpc.warehouse.id
 }
 
-resource "aws_vpc_security_group_ingress_rule" "warehouse_from_clients" {
-  security_group_id            = aws_security_group.warehouse.id
-  description                  = "Redshift from members of the warehouse-clients group"
+# Every rule is TCP to one port, from or to one peer: another group, the S3 prefix list or
+# an address range. The provider has a resource type per direction.
+locals {
+  security_group_rules = merge(local.fixed_security_group_rules, {
+    for cidr in var.warehouse_client_cidrs : "warehouse_from_${cidr}" => {
+      direction = "ingress", group = aws_security_group.warehouse.id, port = local.redshift_port
+      peer_cidr   = cidr
+      description = "Redshift from ${cidr} (warehouse_client_cidrs)"
+    }
+  })
+  fixed_security_group_rules = {
+    warehouse_from_clients = {
+      direction = "ingress", group = aws_security_group.warehouse.id, port = local.redshift_port
+      peer_group  = aws_security_group.warehouse_clients.id
+      description = "Redshift from members of the warehouse-clients group"
+    }
+    warehouse_to_s3 = {
+      direction = "egress", group = aws_security_group.warehouse.id, port = 443
+      peer_prefix_list = aws_vpc_endpoint.s3.prefix_list_id
+      description      = "HTTPS to S3 through the gateway endpoint (Spectrum scans, enhanced VPC routing)"
+    }
+    warehouse_to_endpoints = {
+      direction = "egress", group = aws_security_group.warehouse.id, port = 443
+      peer_group  = aws_security_group.endpoints.id
+      description = "HTTPS to the interface endpoints (the Glue catalog)"
+    }
+    clients_to_warehouse = {
+      direction = "egress", group = aws_security_group.warehouse_clients.id, port = local.redshift_port
+      peer_group  = aws_security_group.warehouse.id
+      description = "Redshift on the workgroup"
+    }
+    clients_to_endpoints = {
+      direction = "egress", group = aws_security_group.warehouse_clients.id, port = 443
+      peer_group  = aws_security_group.endpoints.id
+      description = "HTTPS to the interface endpoints (STS, Redshift Serverless, CloudWatch, SNS)"
+    }
+    clients_to_s3 = {
+      direction = "egress", group = aws_security_group.warehouse_clients.id, port = 443
+      peer_prefix_list = aws_vpc_endpoint.s3.prefix_list_id
+      description      = "HTTPS to S3 through the gateway endpoint (the delivery sensor, the dbt artifacts)"
+    }
+    endpoints_from_vpc = {
+      direction = "ingress", group = aws_security_group.endpoints.id, port = 443
+      peer_cidr   = aws_vpc.warehouse.cidr_block
+      description = "HTTPS from inside the VPC"
+    }
+  }
+}
+
+resource "aws_vpc_security_group_ingress_rule" "this" {
+  for_each = { for name, rule in local.security_group_rules : name => rule if rule.direction == "ingress" }
+
+  security_group_id            = each.value.group
+  description                  = each.value.description
   ip_protocol                  = "tcp"
-  from_port                    = local.redshift_port
-  to_port                      = local.redshift_port
-  referenced_security_group_id = aws_security_group.warehouse_clients.id
+  from_port                    = each.value.port
+  to_port                      = each.value.port
+  referenced_security_group_id = try(each.value.peer_group, null)
+  cidr_ipv4                    = try(each.value.peer_cidr, null)
 }
 
-resource "aws_vpc_security_group_ingress_rule" "warehouse_from_cidrs" {
-  for_each = toset(var.warehouse_client_cidrs)
+resource "aws_vpc_security_group_egress_rule" "this" {
+  for_each = { for name, rule in local.security_group_rules : name => rule if rule.direction == "egress" }
 
-  security_group_id = aws_security_group.warehouse.id
-  description       = "Redshift from ${each.value} (warehouse_client_cidrs)"
-  ip_protocol       = "tcp"
-  from_port         = local.redshift_port
-  to_port           = local.redshift_port
-  cidr_ipv4         = each.value
-}
-
-resource "aws_vpc_security_group_egress_rule" "warehouse_to_s3" {
-  security_group_id = aws_security_group.warehouse.id
-  description       = "HTTPS to S3 through the gateway endpoint (Spectrum scans, enhanced VPC routing)"
-  ip_protocol       = "tcp"
-  from_port         = 443
-  to_port           = 443
-  prefix_list_id    = aws_vpc_endpoint.s3.prefix_list_id
-}
-
-resource "aws_vpc_security_group_egress_rule" "warehouse_to_endpoints" {
-  security_group_id            = aws_security_group.warehouse.id
-  description                  = "HTTPS to the interface endpoints (the Glue catalog)"
+  security_group_id            = each.value.group
+  description                  = each.value.description
   ip_protocol                  = "tcp"
-  from_port                    = 443
-  to_port                      = 443
-  referenced_security_group_id = aws_security_group.endpoints.id
-}
-
-resource "aws_vpc_security_group_egress_rule" "clients_to_warehouse" {
-  security_group_id            = aws_security_group.warehouse_clients.id
-  description                  = "Redshift on the workgroup"
-  ip_protocol                  = "tcp"
-  from_port                    = local.redshift_port
-  to_port                      = local.redshift_port
-  referenced_security_group_id = aws_security_group.warehouse.id
-}
-
-resource "aws_vpc_security_group_egress_rule" "clients_to_endpoints" {
-  security_group_id            = aws_security_group.warehouse_clients.id
-  description                  = "HTTPS to the interface endpoints (STS, Redshift Serverless, CloudWatch, SNS)"
-  ip_protocol                  = "tcp"
-  from_port                    = 443
-  to_port                      = 443
-  referenced_security_group_id = aws_security_group.endpoints.id
-}
-
-resource "aws_vpc_security_group_egress_rule" "clients_to_s3" {
-  security_group_id = aws_security_group.warehouse_clients.id
-  description       = "HTTPS to S3 through the gateway endpoint (the delivery sensor, the dbt artifacts)"
-  ip_protocol       = "tcp"
-  from_port         = 443
-  to_port           = 443
-  prefix_list_id    = aws_vpc_endpoint.s3.prefix_list_id
-}
-
-resource "aws_vpc_security_group_ingress_rule" "endpoints_from_vpc" {
-  security_group_id = aws_security_group.endpoints.id
-  description       = "HTTPS from inside the VPC"
-  ip_protocol       = "tcp"
-  from_port         = 443
-  to_port           = 443
-  cidr_ipv4         = aws_vpc.warehouse.cidr_block
+  from_port                    = each.value.port
+  to_port                      = each.value.port
+  referenced_security_group_id = try(each.value.peer_group, null)
+  prefix_list_id               = try(each.value.peer_prefix_list, null)
 }
 
 # --- VPC endpoints ----------------------------------------------------------------------

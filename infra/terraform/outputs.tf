@@ -19,13 +19,13 @@ output "dbt_environment" {
     REDSHIFT_EXTERNAL_SCHEMA      = var.external_schema
     REDSHIFT_ANALYST_ROLE         = var.analyst_role
     REDSHIFT_ENGINEER_ROLE        = var.engineer_role
-    REDSHIFT_SPECTRUM_ROLE_ARN    = aws_iam_role.spectrum.arn
+    REDSHIFT_SPECTRUM_ROLE_ARN    = aws_iam_role.this["spectrum"].arn
     BANK_LAKE_S3_URI              = local.bank_lake_s3_uri
     BANK_LAKE_CATALOG_DATABASE    = aws_glue_catalog_database.raw.name
-    BANK_LAKE_KMS_KEY_ID          = aws_kms_key.data.arn # the publisher's uploads (SSE-KMS)
+    BANK_LAKE_KMS_KEY_ID          = aws_kms_key.this["data"].arn # the publisher's uploads (SSE-KMS)
     BANK_LAKE_BUCKET_OWNER        = local.account_id     # ExpectedBucketOwner on every request
     DBT_ARTIFACTS_S3_URI          = local.dbt_artifacts_s3_uri
-    AWS_CI_ROLE_ARN               = aws_iam_role.ci.arn
+    AWS_CI_ROLE_ARN               = aws_iam_role.this["ci"].arn
   }
 }
 
@@ -46,12 +46,12 @@ output "redshift_workgroup_arn" {
 
 output "orchestrator_role_arn" {
   description = "IAM role the Airflow workers assume to run the production pipeline (its database user is IAMR:<role name>)."
-  value       = aws_iam_role.orchestrator.arn
+  value       = aws_iam_role.this["orchestrator"].arn
 }
 
 output "ci_role_arn" {
   description = "IAM role the slim-CI job assumes over OIDC: the GitHub environment variable AWS_CI_ROLE_ARN."
-  value       = aws_iam_role.ci.arn
+  value       = aws_iam_role.this["ci"].arn
 }
 
 output "warehouse_clients_security_group_id" {

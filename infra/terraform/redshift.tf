@@ -13,13 +13,13 @@ resource "aws_redshiftserverless_namespace" "warehouse" {
 
   admin_username                   = var.admin_username
   manage_admin_password            = true
-  admin_password_secret_kms_key_id = aws_kms_key.data.arn
+  admin_password_secret_kms_key_id = aws_kms_key.this["data"].arn
 
-  kms_key_id = aws_kms_key.data.arn
+  kms_key_id = aws_kms_key.this["data"].arn
 
   # The Spectrum role is the namespace's only role, and its default.
-  iam_roles            = [aws_iam_role.spectrum.arn]
-  default_iam_role_arn = aws_iam_role.spectrum.arn
+  iam_roles            = [aws_iam_role.this["spectrum"].arn]
+  default_iam_role_arn = aws_iam_role.this["spectrum"].arn
 
   # Audit logging: connections, users and every query, to CloudWatch Logs.
   log_exports = ["connectionlog", "userlog", "useractivitylog"]

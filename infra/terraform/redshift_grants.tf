@@ -145,7 +145,7 @@ resource "aws_redshiftdata_statement" "create_external_schema" {
     create external schema if not exists ${var.external_schema}
     from data catalog
     database '${aws_glue_catalog_database.raw.name}'
-    iam_role '${aws_iam_role.spectrum.arn}'
+    iam_role '${aws_iam_role.this["spectrum"].arn}'
   SQL
 
   depends_on = [aws_redshiftdata_statement.create_quarantine_schema]

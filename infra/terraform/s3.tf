@@ -9,39 +9,6 @@ resource "aws_s3_bucket" "lake" {
   bucket = local.lake_bucket_name
 }
 
-resource "aws_s3_bucket_ownership_controls" "lake" {
-  bucket = aws_s3_bucket.lake.id
-  rule {
-    object_ownership = "BucketOwnerEnforced" # ACLs off: only policies grant access
-  }
-}
-
-resource "aws_s3_bucket_public_access_block" "lake" {
-  bucket                  = aws_s3_bucket.lake.id
-  block_public_acls       = true
-  block_public_policy     = true
-  ignore_public_acls      = true
-  restrict_public_buckets = true
-}
-
-resource "aws_s3_bucket_versioning" "lake" {
-  bucket = aws_s3_bucket.lake.id
-  versioning_configuration {
-    status = "Enabled"
-  }
-}
-
-resource "aws_s3_bucket_server_side_encryption_configuration" "lake" {
-  bucket = aws_s3_bucket.lake.id
-  rule {
-    apply_server_side_encryption_by_default {
-      sse_algorithm     = "aws:kms"
-      kms_master_key_id = aws_kms_key.data.arn
-    }
-    bucket_key_enabled = true # one KMS call per object batch, not per object
-  }
-}
-
 resource "aws_s3_bucket_logging" "lake" {
   bucket        = aws_s3_bucket.lake.id
   target_bucket = aws_s3_bucket.logs.id
@@ -96,35 +63,11 @@ resource "aws_s3_bucket_lifecycle_configuration" "lake" {
     }
   }
 
-  depends_on = [aws_s3_bucket_versioning.lake]
-}
-
-resource "aws_s3_bucket_policy" "lake" {
-  bucket = aws_s3_bucket.lake.id
-  policy = data.aws_iam_policy_document.lake_bucket.json
-
-  depends_on = [aws_s3_bucket_public_access_block.lake]
+  depends_on = [aws_s3_bucket_versioning.this["lake"]]
 }
 
 data "aws_iam_policy_document" "lake_bucket" {
-  statement {
-    sid     = "DenyInsecureTransport"
-    effect  = "Deny"
-    actions = ["s3:*"]
-    resources = [
-      aws_s3_bucket.lake.arn,
-      "${aws_s3_bucket.lake.arn}/*",
-    ]
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
-    }
-  }
+  source_policy_documents = [data.aws_iam_policy_document.tls_only["lake"].json]
 
   statement {
     sid     = "DenyTlsBelow12"
@@ -178,37 +121,6 @@ resource "aws_s3_bucket" "logs" {
   bucket = local.log_bucket_name
 }
 
-resource "aws_s3_bucket_ownership_controls" "logs" {
-  bucket = aws_s3_bucket.logs.id
-  rule {
-    object_ownership = "BucketOwnerEnforced"
-  }
-}
-
-resource "aws_s3_bucket_public_access_block" "logs" {
-  bucket                  = aws_s3_bucket.logs.id
-  block_public_acls       = true
-  block_public_policy     = true
-  ignore_public_acls      = true
-  restrict_public_buckets = true
-}
-
-resource "aws_s3_bucket_versioning" "logs" {
-  bucket = aws_s3_bucket.logs.id
-  versioning_configuration {
-    status = "Enabled"
-  }
-}
-
-resource "aws_s3_bucket_server_side_encryption_configuration" "logs" {
-  bucket = aws_s3_bucket.logs.id
-  rule {
-    apply_server_side_encryption_by_default {
-      sse_algorithm = "AES256" # the only encryption S3 access log delivery supports
-    }
-  }
-}
-
 resource "aws_s3_bucket_lifecycle_configuration" "logs" {
   bucket = aws_s3_bucket.logs.id
 
@@ -227,35 +139,11 @@ resource "aws_s3_bucket_lifecycle_configuration" "logs" {
     }
   }
 
-  depends_on = [aws_s3_bucket_versioning.logs]
-}
-
-resource "aws_s3_bucket_policy" "logs" {
-  bucket = aws_s3_bucket.logs.id
-  policy = data.aws_iam_policy_document.log_bucket.json
-
-  depends_on = [aws_s3_bucket_public_access_block.logs]
+  depends_on = [aws_s3_bucket_versioning.this["logs"]]
 }
 
 data "aws_iam_policy_document" "log_bucket" {
-  statement {
-    sid     = "DenyInsecureTransport"
-    effect  = "Deny"
-    actions = ["s3:*"]
-    resources = [
-      aws_s3_bucket.logs.arn,
-      "${aws_s3_bucket.logs.arn}/*",
-    ]
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
-    }
-  }
+  source_policy_documents = [data.aws_iam_policy_document.tls_only["logs"].json]
 
   statement {
     sid       = "S3ServerAccessLogsFromTheLake"
@@ -306,4 +194,81 @@ data "aws_iam_policy_document" "log_bucket" {
       values   = [local.account_id]
     }
   }
+}
+
+# --- What both buckets share ------------------------------------------------------------
+
+# ACLs off (only policies grant access), public access blocked, versioning, default
+# encryption, and the policy (each bucket's own document, above).
+locals {
+  buckets = {
+    lake = {
+      id  = aws_s3_bucket.lake.id
+      arn = aws_s3_bucket.lake.arn
+      # With bucket keys: one KMS call per object batch, not per object.
+      sse_algorithm = "aws:kms"
+      kms_key_arn   = aws_kms_key.this["data"].arn
+    }
+    logs = {
+      id  = aws_s3_bucket.logs.id
+      arn = aws_s3_bucket.logs.arn
+      # The only encryption S3 access log delivery supports.
+      sse_algorithm = "AES256"
+      kms_key_arn   = null
+    }
+  }
+}
+
+resource "aws_s3_bucket_ownership_controls" "this" {
+  for_each = local.buckets
+
+  bucket = each.value.id
+  rule {
+    object_ownership = "BucketOwnerEnforced"
+  }
+}
+
+resource "aws_s3_bucket_public_access_block" "this" {
+  for_each = local.buckets
+
+  bucket                  = each.value.id
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
+resource "aws_s3_bucket_versioning" "this" {
+  for_each = local.buckets
+
+  bucket = each.value.id
+  versioning_configuration {
+    status = "Enabled"
+  }
+}
+
+resource "aws_s3_bucket_server_side_encryption_configuration" "this" {
+  for_each = local.buckets
+
+  bucket = each.value.id
+  rule {
+    apply_server_side_encryption_by_default {
+      sse_algorithm     = each.value.sse_algorithm
+      kms_master_key_id = each.value.kms_key_arn
+    }
+    bucket_key_enabled = each.value.sse_algorithm == "aws:kms"
+  }
+}
+
+# Not in local.buckets: the policies' documents read the buckets' ARNs.
+resource "aws_s3_bucket_policy" "this" {
+  for_each = {
+    lake = data.aws_iam_policy_document.lake_bucket.json
+    logs = data.aws_iam_policy_document.log_bucket.json
+  }
+
+  bucket = local.buckets[each.key].id
+  policy = each.value
+
+  depends_on = [aws_s3_bucket_public_access_block.this]
 }

@@ -12,6 +12,6 @@ resource "aws_secretsmanager_secret" "pseudonymisation_key" {
   #checkov:skip=CKV2_AWS_57:A new key gives every borrower a new pseudonym, which breaks what analysts saved; the operator replaces it deliberately (SECURITY.md), never on a schedule.
   name                    = "${local.name}/pseudonymisation-key"
   description             = "Key of the borrower pseudonyms in the marts (LENDING_PSEUDONYMISATION_KEY); value set by the operator, never by Terraform."
-  kms_key_id              = aws_kms_key.data.arn
+  kms_key_id              = aws_kms_key.this["data"].arn
   recovery_window_in_days = 30
 }

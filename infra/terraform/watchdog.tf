@@ -18,7 +18,7 @@ data "archive_file" "watchdog" {
 resource "aws_cloudwatch_log_group" "watchdog" {
   name              = "/aws/lambda/${local.watchdog_name}"
   retention_in_days = var.log_retention_days
-  kms_key_id        = aws_kms_key.monitoring.arn
+  kms_key_id        = aws_kms_key.this["monitoring"].arn
 }
 
 resource "aws_lambda_function" "watchdog" {
@@ -28,7 +28,7 @@ resource "aws_lambda_function" "watchdog" {
   #checkov:skip=CKV_AWS_50:One API call a day; X-Ray tracing would cost a permission with a "*" resource for nothing to trace.
   function_name                  = local.watchdog_name
   description                    = "Alerts when no ${var.environment} build has reported in ${var.max_days_without_build} days"
-  role                           = aws_iam_role.watchdog.arn
+  role                           = aws_iam_role.this["watchdog"].arn
   runtime                        = "python3.12"
   handler                        = "build_watchdog.handler"
   filename                       = data.archive_file.watchdog.output_path
@@ -36,7 +36,7 @@ resource "aws_lambda_function" "watchdog" {
   timeout                        = 30
   memory_size                    = 128
   reserved_concurrent_executions = 1
-  kms_key_arn                    = aws_kms_key.monitoring.arn
+  kms_key_arn                    = aws_kms_key.this["monitoring"].arn
 
   environment {
     variables = {
@@ -54,13 +54,6 @@ resource "aws_lambda_function" "watchdog" {
   }
 }
 
-resource "aws_iam_role" "watchdog" {
-  name                 = local.watchdog_name
-  description          = "Execution role of the build watchdog function"
-  assume_role_policy   = data.aws_iam_policy_document.watchdog_trust.json
-  max_session_duration = 3600
-}
-
 data "aws_iam_policy_document" "watchdog_trust" {
   statement {
     actions = ["sts:AssumeRole"]
@@ -69,12 +62,6 @@ data "aws_iam_policy_document" "watchdog_trust" {
       identifiers = ["lambda.amazonaws.com"]
     }
   }
-}
-
-resource "aws_iam_role_policy" "watchdog" {
-  name   = "count-builds-and-alert"
-  role   = aws_iam_role.watchdog.id
-  policy = data.aws_iam_policy_document.watchdog.json
 }
 
 data "aws_iam_policy_document" "watchdog" {
@@ -101,7 +88,7 @@ data "aws_iam_policy_document" "watchdog" {
   statement {
     sid       = "UseTheMonitoringKey"
     actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
-    resources = [aws_kms_key.monitoring.arn]
+    resources = [aws_kms_key.this["monitoring"].arn]
   }
 }
 
@@ -120,20 +107,13 @@ resource "aws_scheduler_schedule" "watchdog" {
 
   target {
     arn      = aws_lambda_function.watchdog.arn
-    role_arn = aws_iam_role.watchdog_schedule.arn
+    role_arn = aws_iam_role.this["watchdog_schedule"].arn
 
     retry_policy {
       maximum_retry_attempts       = 3
       maximum_event_age_in_seconds = 3600
     }
   }
-}
-
-resource "aws_iam_role" "watchdog_schedule" {
-  name                 = "${local.watchdog_name}-schedule"
-  description          = "Lets EventBridge Scheduler invoke the build watchdog"
-  assume_role_policy   = data.aws_iam_policy_document.watchdog_schedule_trust.json
-  max_session_duration = 3600
 }
 
 data "aws_iam_policy_document" "watchdog_schedule_trust" {
@@ -149,12 +129,6 @@ data "aws_iam_policy_document" "watchdog_schedule_trust" {
       values   = [local.account_id]
     }
   }
-}
-
-resource "aws_iam_role_policy" "watchdog_schedule" {
-  name   = "invoke-the-watchdog"
-  role   = aws_iam_role.watchdog_schedule.id
-  policy = data.aws_iam_policy_document.watchdog_schedule.json
 }
 
 data "aws_iam_policy_document" "watchdog_schedule" {

@@ -116,6 +116,48 @@ def _lookup(config: Terraform, kind: str, name: str) -> Any:
     return config.variables.get(name, {}).get("default")
 
 
+EACH = re.compile(r"\$\{each\.(key|value)((?:\.[a-z_][a-z0-9_]*)*)\}")
+
+
+def instances(config: Terraform, name: str, body: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The instances of a resource, by name: one per key when its for_each is a map that
+    `resolve` finds (a local), with ${each.key} and ${each.value.x} substituted; the
+    resource itself otherwise."""
+    items = resolve(config, body["for_each"]) if "for_each" in body else None
+    if not isinstance(items, dict):
+        return {name: body}
+    template = {attribute: value for attribute, value in body.items() if attribute != "for_each"}
+    return {
+        f'{name}["{key}"]': _substitute_each(template, key, value) for key, value in items.items()
+    }
+
+
+def _substitute_each(value: Any, key: str, item: Any) -> Any:
+    if isinstance(value, dict):
+        return {name: _substitute_each(entry, key, item) for name, entry in value.items()}
+    if isinstance(value, list):
+        return [_substitute_each(entry, key, item) for entry in value]
+    if not isinstance(value, str):
+        return value
+
+    def lookup(match: re.Match[str]) -> Any:
+        found: Any = key if match.group(1) == "key" else item
+        for attribute in filter(None, match.group(2).split(".")):
+            found = found.get(attribute) if isinstance(found, dict) else None
+        return found
+
+    whole = EACH.fullmatch(value)
+    if whole:
+        found = lookup(whole)
+        return value if found is None else found
+
+    def substitute(match: re.Match[str]) -> str:
+        found = lookup(match)
+        return found if isinstance(found, str) else match.group(0)
+
+    return EACH.sub(substitute, value)
+
+
 def expression_text(config: Terraform, value: Any, seen: frozenset[str] = frozenset()) -> str:
     """The text of an expression and of every local it uses, transitively: what an output
     can reveal."""
@@ -143,11 +185,19 @@ def _configures(body: dict[str, Any], bucket: str) -> bool:
     return str(body.get("bucket", "")).startswith(f"${{aws_s3_bucket.{bucket}.")
 
 
+def _instances_of_type(config: Terraform, kind: str) -> dict[str, dict[str, Any]]:
+    return {
+        name: instance
+        for resource, body in config.of_type(kind).items()
+        for name, instance in instances(config, resource, body).items()
+    }
+
+
 def bucket_problems(config: Terraform) -> list[str]:
     """Every bucket encrypted (with the KMS key unless allow-listed) and fully private."""
     problems = []
-    encryption = config.of_type("aws_s3_bucket_server_side_encryption_configuration")
-    public_access = config.of_type("aws_s3_bucket_public_access_block")
+    encryption = _instances_of_type(config, "aws_s3_bucket_server_side_encryption_configuration")
+    public_access = _instances_of_type(config, "aws_s3_bucket_public_access_block")
     for bucket in config.of_type("aws_s3_bucket"):
         algorithms = [
             default.get("sse_algorithm")
@@ -169,11 +219,10 @@ def bucket_problems(config: Terraform) -> list[str]:
 
 # Allow statements that AWS forces to use a wildcard, as (policy document, sid): why.
 ALLOWED_WILDCARDS = {
-    ("data_key", "AccountAdministersTheKeyThroughIam"): (
+    ("key_administration", "AccountAdministersTheKeyThroughIam"): (
         "default key policy: the account administers the key through IAM; a key policy's "
         "resource is always the key itself, written *"
     ),
-    ("monitoring_key", "AccountAdministersTheKeyThroughIam"): "default key policy, as above",
     ("monitoring_key", "CloudWatchAlarmsPublishToTheEncryptedTopic"): (
         "a key policy's resource is always the key itself, written *"
     ),
@@ -213,13 +262,14 @@ def wildcard_problems(config: Terraform) -> list[str]:
                 wild.append("not_actions/not_resources")
             if wild and (name, sid) not in ALLOWED_WILDCARDS:
                 problems.append(f"data.aws_iam_policy_document.{name} {sid}: {', '.join(wild)}")
-    for (kind, name), body in config.resources.items():
-        for attribute in POLICY_ATTRIBUTES:
-            value = body.get(attribute)
-            if value is not None and not re.fullmatch(
-                r"\$\{data\.aws_iam_policy_document\.\w+\.json\}", str(value)
-            ):
-                problems.append(f"{kind}.{name}.{attribute}: not an aws_iam_policy_document")
+    for (kind, resource), body in config.resources.items():
+        for name, instance in instances(config, resource, body).items():
+            for attribute in POLICY_ATTRIBUTES:
+                value = instance.get(attribute)
+                if value is not None and not re.fullmatch(
+                    r"\$\{data\.aws_iam_policy_document\.\w+\.json\}", str(value)
+                ):
+                    problems.append(f"{kind}.{name}.{attribute}: not an aws_iam_policy_document")
     return problems
 
 

@@ -50,8 +50,8 @@ def test_checkov_fails_a_weakened_copy(tmp_path: Path):
         (check["check_id"], check["resource"])
         for check in run_checkov(folder)["results"]["failed_checks"]
     }
-    assert ("CKV_AWS_53", "aws_s3_bucket_public_access_block.lake") in failed
-    assert ("CKV_AWS_7", "aws_kms_key.data") in failed
+    assert ("CKV_AWS_53", 'aws_s3_bucket_public_access_block.this["lake"]') in failed
+    assert ("CKV_AWS_7", "aws_kms_key.this") in failed
 
 
 def test_every_skip_says_why():

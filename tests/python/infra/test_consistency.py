@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from terraform_config import PROJECT_ROOT, Terraform, broken_copy, load, resolve
+from terraform_config import PROJECT_ROOT, Terraform, broken_copy, instances, load, resolve
 
 from lending.monitoring.metrics import ENVIRONMENT_DIMENSION, METRICS, NAMESPACE, SOURCES
 
@@ -220,7 +220,12 @@ def metric_problems(config: Terraform) -> list[str]:
     if resolve(config, "${local.metrics_namespace}") != NAMESPACE:
         problems.append(f"local.metrics_namespace is not {NAMESPACE}")
     alarmed = set()
-    for name, alarm in config.of_type("aws_cloudwatch_metric_alarm").items():
+    alarms = {
+        name: alarm
+        for resource, body in config.of_type("aws_cloudwatch_metric_alarm").items()
+        for name, alarm in instances(config, resource, body).items()
+    }
+    for name, alarm in alarms.items():
         where = f"aws_cloudwatch_metric_alarm.{name}"
         metric = CONTRACT.get(alarm.get("metric_name"))
         if resolve(config, alarm.get("namespace")) != NAMESPACE:
@@ -264,9 +269,10 @@ def test_alarms_dashboard_and_watchdog_use_the_metric_contract():
     ("old", "new", "problem"),
     [
         (
-            'metric_name         = "TestsFailed"',
-            'metric_name         = "FailedTests"',
-            "aws_cloudwatch_metric_alarm.tests_failed: FailedTests is not a published metric",
+            'metric      = "TestsFailed"',
+            'metric      = "FailedTests"',
+            'aws_cloudwatch_metric_alarm.build["tests-failed"]: FailedTests is not a published '
+            "metric",
         ),
         (
             'metrics_namespace = "LendingResearch/Pipeline"',

@@ -46,9 +46,14 @@ def statements(config: Terraform) -> dict[str, str]:
     sql = {}
     for name, body in config.of_type("aws_redshiftdata_statement").items():
         text = resolve(config, body["sql"])
-        text = re.sub(r"\$\{aws_iam_role\.(\w+)\.name\}", r"role-\1", text)
+        # A role's key is quoted, and escaped inside a heredoc.
+        text = re.sub(r'\$\{aws_iam_role\.this\[\\?"(\w+)\\?"\]\.name\}', r"role-\1", text)
+        text = re.sub(
+            r'\$\{aws_iam_role\.this\[\\?"spectrum\\?"\]\.arn\}',
+            "arn:aws:iam::123456789012:role/x",
+            text,
+        )
         text = text.replace("${aws_glue_catalog_database.raw.name}", "lending_research_raw")
-        text = text.replace("${aws_iam_role.spectrum.arn}", "arn:aws:iam::123456789012:role/x")
         assert "${" not in text, f"{name}: unresolved {text}"
         sql[name] = " ".join(text.split())
     return sql

@@ -1,0 +1,61 @@
+# Every role, by key: who may assume it (its trust document) and what it may do (one
+# inline policy), both written in the role's own file: iam_ci.tf, iam_orchestrator.tf,
+# iam_redshift.tf, watchdog.tf. Sessions last an hour unless a role says otherwise.
+
+locals {
+  roles = {
+    ci = {
+      name        = "${local.name}-github-ci"
+      description = "Assumed by the slim-CI job of ${var.github_repository} in the ${var.github_environment} environment"
+      trust       = data.aws_iam_policy_document.ci_trust.json
+    }
+    orchestrator = {
+      name        = "${local.name}-orchestrator"
+      description = "Assumed by the Airflow workers to build and publish the ${var.environment} warehouse"
+      trust       = data.aws_iam_policy_document.orchestrator_trust.json
+      # A full rebuild fits; the dbt session is re-signed per run.
+      max_session_duration = 3600 * 4
+    }
+    spectrum = {
+      name        = "${local.name}-redshift-spectrum"
+      description = "Assumed by Redshift Serverless to read ${local.bank_lake_s3_uri} and the ${var.catalog_database_name} Glue database"
+      trust       = data.aws_iam_policy_document.spectrum_trust.json
+    }
+    watchdog = {
+      name        = local.watchdog_name
+      description = "Execution role of the build watchdog function"
+      trust       = data.aws_iam_policy_document.watchdog_trust.json
+    }
+    watchdog_schedule = {
+      name        = "${local.watchdog_name}-schedule"
+      description = "Lets EventBridge Scheduler invoke the build watchdog"
+      trust       = data.aws_iam_policy_document.watchdog_schedule_trust.json
+    }
+  }
+
+  # Apart from local.roles: the schedule's policy names the function, which names its role.
+  role_policies = {
+    ci                = { name = "slim-ci", policy = data.aws_iam_policy_document.ci.json }
+    orchestrator      = { name = "run-the-pipeline", policy = data.aws_iam_policy_document.orchestrator.json }
+    spectrum          = { name = "read-raw-lake-and-catalog", policy = data.aws_iam_policy_document.spectrum.json }
+    watchdog          = { name = "count-builds-and-alert", policy = data.aws_iam_policy_document.watchdog.json }
+    watchdog_schedule = { name = "invoke-the-watchdog", policy = data.aws_iam_policy_document.watchdog_schedule.json }
+  }
+}
+
+resource "aws_iam_role" "this" {
+  for_each = local.roles
+
+  name                 = each.value.name
+  description          = each.value.description
+  assume_role_policy   = each.value.trust
+  max_session_duration = try(each.value.max_session_duration, 3600)
+}
+
+resource "aws_iam_role_policy" "this" {
+  for_each = local.role_policies
+
+  name   = each.value.name
+  role   = aws_iam_role.this[each.key].id
+  policy = each.value.policy
+}
