@@ -225,13 +225,14 @@ def correct_the_currency(chain: Chain) -> str:
 
 
 def change_a_metric_macro(chain: Chain) -> set[str]:
-    """Only a macro the aggregates call changes (fees no longer count in `volume_usd`): no
-    partition is validated again, and the aggregates, whose code version covers the
-    macros they call, rebuild every month."""
+    """Only a macro the aggregates call changes (a borrower with any transaction in the
+    month counts as active, not only one with a successful one): no partition is
+    validated again, and the aggregates, whose code version covers the macros they call,
+    rebuild every month."""
     replace_in(
         chain.copy.project / "macros" / "metrics" / "transaction_outcome_metrics.sql",
-        "{{ completed_usd('true') }} as volume_usd",
-        "{{ completed_usd(\"transaction_type != 'fee'\") }} as volume_usd",
+        "count(distinct case when is_successful then borrower_id end) as active_borrower_count",
+        "count(distinct borrower_id) as active_borrower_count",
     )
     return set()
 
