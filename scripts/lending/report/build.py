@@ -570,12 +570,7 @@ def build_report(database: Path) -> tuple[str, list[Chart]]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--database",
-        type=Path,
-        default=settings.duckdb_path(),
-        help="DuckDB file with the marts (default: $DBT_DUCKDB_PATH or %(default)s)",
-    )
+    settings.add_database_option(parser, "with the marts")
     parser.add_argument(
         "--output",
         type=Path,
