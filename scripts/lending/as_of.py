@@ -115,12 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         prog="lending-stamp-docs",
         description="Write what the data is as of on the docs site's landing page.",
     )
-    parser.add_argument(
-        "--database",
-        type=Path,
-        default=settings.duckdb_path(),
-        help="DuckDB file with the published marts (default: $DBT_DUCKDB_PATH or %(default)s)",
-    )
+    settings.add_database_option(parser, "with the published marts")
     parser.add_argument(
         "--target",
         type=Path,

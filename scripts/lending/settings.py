@@ -6,6 +6,7 @@ Makefile exports the same names), so the Python and dbt always agree on the file
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 from pathlib import Path
@@ -23,6 +24,17 @@ SOURCES_YAML = PROJECT_ROOT / "models" / "staging" / "bank" / "_bank__sources.ym
 def duckdb_path() -> Path:
     """The DuckDB warehouse file dbt builds (the `dev` target's path)."""
     return Path(os.environ.get("DBT_DUCKDB_PATH") or DEFAULT_DUCKDB_PATH)
+
+
+def add_database_option(parser: argparse.ArgumentParser, holding: str) -> None:
+    """`--database`, the warehouse file, for the commands that read it; `holding` says
+    what they need in it (e.g. "with the marts")."""
+    parser.add_argument(
+        "--database",
+        type=Path,
+        default=duckdb_path(),
+        help=f"DuckDB file {holding} (default: $DBT_DUCKDB_PATH or %(default)s)",
+    )
 
 
 def raw_data_path() -> Path:

@@ -180,12 +180,7 @@ def report(database: Path, run_results: Path, raw_data: Path, build_failed: bool
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--database",
-        type=Path,
-        default=settings.duckdb_path(),
-        help="DuckDB file the build wrote (default: $DBT_DUCKDB_PATH or %(default)s)",
-    )
+    settings.add_database_option(parser, "the build wrote")
     parser.add_argument(
         "--run-results",
         type=Path,

@@ -255,6 +255,19 @@ def _written_as(operator: str) -> Callable[[exp.Expr, str], bool]:
     return applies
 
 
+def _joined_by(part: str, word: str) -> Callable[[exp.Expr, str], bool]:
+    """A join whose method or kind (`part`) is `word`."""
+    return lambda node, _sql: getattr(node, part).lower() == word
+
+
+# DuckDB's own joins: the word, the part of the join sqlglot keeps it in, the advice.
+DUCKDB_JOINS = (
+    ("asof", "method", "DuckDB ASOF JOIN: join on a range and keep the latest row"),
+    ("positional", "method", "DuckDB POSITIONAL JOIN: join on a row key"),
+    ("anti", "kind", "DuckDB ANTI JOIN: use left join ... where <key> is null"),
+    ("semi", "kind", "DuckDB SEMI JOIN: use where exists (...)"),
+)
+
 DENIED_SYNTAX: tuple[Construct, ...] = (
     Construct(
         "filter (where",
@@ -283,29 +296,9 @@ DENIED_SYNTAX: tuple[Construct, ...] = (
         "DISTINCT ON: Redshift has none; use row_number() over (partition by ...) = 1",
         lambda node, _sql: node.args.get("on") is not None,
     ),
-    Construct(
-        "asof join",
-        exp.Join,
-        "DuckDB ASOF JOIN: join on a range and keep the latest row",
-        lambda node, _sql: node.method.lower() == "asof",
-    ),
-    Construct(
-        "positional join",
-        exp.Join,
-        "DuckDB POSITIONAL JOIN: join on a row key",
-        lambda node, _sql: node.method.lower() == "positional",
-    ),
-    Construct(
-        "anti join",
-        exp.Join,
-        "DuckDB ANTI JOIN: use left join ... where <key> is null",
-        lambda node, _sql: node.kind.lower() == "anti",
-    ),
-    Construct(
-        "semi join",
-        exp.Join,
-        "DuckDB SEMI JOIN: use where exists (...)",
-        lambda node, _sql: node.kind.lower() == "semi",
+    *(
+        Construct(f"{word} join", exp.Join, advice, _joined_by(part, word))
+        for word, part, advice in DUCKDB_JOINS
     ),
     Construct(
         "union by name",

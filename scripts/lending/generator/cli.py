@@ -20,7 +20,7 @@ import argparse
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import NoReturn
+from typing import NoReturn, TypeVar
 
 from lending.generator.dataset import (
     DatasetError,
@@ -49,34 +49,40 @@ class OneLineErrorParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
-def positive_int(text: str) -> int:
-    try:
-        value = int(text.replace("_", ""))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
+Number = TypeVar("Number", int, float)
 
 
-def non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
-    return value
+def _checked(
+    parse: Callable[[str], Number], expected: str, allowed: Callable[[Number], bool], bound: str
+) -> Callable[[str], Number]:
+    """An argparse type: the text parsed, then held to its bound, each error naming what
+    was given."""
+
+    def convert(text: str) -> Number:
+        try:
+            value = parse(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
+        if not allowed(value):
+            raise argparse.ArgumentTypeError(f"{bound}, got {value}")
+        return value
+
+    return convert
 
 
-def defect_rate(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not 0 <= value <= MAX_DEFECT_RATE:
-        raise argparse.ArgumentTypeError(f"must be between 0 and {MAX_DEFECT_RATE}, got {value}")
-    return value
+positive_int = _checked(
+    lambda text: int(text.replace("_", "")),
+    "a whole number",
+    lambda n: n >= 1,
+    "must be at least 1",
+)
+non_negative_int = _checked(int, "a whole number", lambda n: n >= 0, "must be 0 or more")
+defect_rate = _checked(
+    float,
+    "a number",
+    lambda rate: 0 <= rate <= MAX_DEFECT_RATE,
+    f"must be between 0 and {MAX_DEFECT_RATE}",
+)
 
 
 def output_location(text: str) -> Path | str:

@@ -74,6 +74,28 @@ BEFORE_DATA_START = np.datetime64("2015-01-01T00:00:00", "us")
 MICROSECONDS_PER_DAY = 86_400 * 1_000_000
 # Out of every indicator's plausible range (seeds/indicator_catalogue.csv).
 OUT_OF_RANGE_VALUE = 1e9
+OUT_OF_RANGE_PERCENTAGE = 104.5  # a literacy rate over 100%
+
+# The defects made by setting one column of their rows to one value (None: null), in
+# whichever dataset they are dealt out.
+SET_VALUES: dict[str, tuple[str, object]] = {
+    "unknown_country": ("country_code", UNKNOWN_COUNTRY),
+    "unknown_sector": ("sector_code", UNKNOWN_SECTOR),
+    "unknown_transaction_type": ("transaction_type", UNKNOWN_TRANSACTION_TYPE),
+    "unknown_status": ("status", UNKNOWN_STATUS),
+    "currency_mismatch": ("currency_code", MISMATCHED_CURRENCY),
+    "unknown_indicator": ("indicator_code", UNKNOWN_INDICATOR),
+    "value_out_of_range": ("indicator_value", OUT_OF_RANGE_VALUE),
+    "unit_mismatch": ("unit", "percent_of_gdp"),
+    "percentage_out_of_range": ("literacy_rate_pct", OUT_OF_RANGE_PERCENTAGE),
+    "missing_transaction_id": ("transaction_id", None),
+    "missing_loan_id": ("loan_id", None),
+    "missing_borrower_id": ("borrower_id", None),
+    "missing_country_code": ("country_code", None),
+    "missing_transaction_at": ("transaction_at", None),
+    "missing_amount": ("amount", None),
+    "missing_value": ("indicator_value", None),
+}
 
 
 @dataclass(frozen=True)
@@ -96,6 +118,39 @@ def _replace(column: pa.ChunkedArray | pa.Array, rows: np.ndarray, value: object
     mask = np.zeros(len(column), dtype=bool)
     mask[rows] = True
     return pc.if_else(pa.array(mask), pa.scalar(value, column.type), column)
+
+
+def _set_column(table: pa.Table, column: str, values: pa.Array) -> pa.Table:
+    return table.set_column(table.schema.get_field_index(column), column, values)
+
+
+def _set_values(table: pa.Table, rows: dict[str, np.ndarray]) -> pa.Table:
+    """`table` with the rows of each of its SET_VALUES defects set."""
+    for defect, (column, value) in SET_VALUES.items():
+        if defect in rows:
+            table = _set_column(table, column, _replace(table[column], rows[defect], value))
+    return table
+
+
+def _with_records(
+    table: pa.Table,
+    rows: dict[str, np.ndarray],
+    duplicate: str,
+    records: list[tuple[int, str]],
+) -> tuple[pa.Table, list[tuple[int, str]]]:
+    """The table with the rows of the `duplicate` kind re-sent (exact copies at its end,
+    the first copy kept), and every (row, reason) pair, `records` included, in row order."""
+    n = table.num_rows
+    records = records + [
+        (int(row), defect)
+        for defect, defect_rows in rows.items()
+        if defect != duplicate
+        for row in defect_rows
+    ]
+    copies = rows[duplicate]
+    records += [(n + i, duplicate) for i in range(len(copies))]
+    table = pa.concat_tables([table, table.take(pa.array(copies, pa.int64()))])
+    return table, sorted(records)
 
 
 def _as_plain_strings(table: pa.Table) -> pa.Table:
@@ -146,7 +201,7 @@ def inject_transaction_defects(
 
     def put(column: str, values: pa.Array) -> None:
         nonlocal table
-        table = table.set_column(table.schema.get_field_index(column), column, values)
+        table = _set_column(table, column, values)
 
     def mask(selected: np.ndarray) -> pa.Array:
         flags = np.zeros(n, dtype=bool)
@@ -178,31 +233,9 @@ def inject_transaction_defects(
     stamp[rows["outside_partition"]] += np.timedelta64(40, "D")
     put("transaction_at", pa.array(stamp, pa.timestamp("us")))
 
-    replacements = {
-        "unknown_country": ("country_code", UNKNOWN_COUNTRY),
-        "unknown_sector": ("sector_code", UNKNOWN_SECTOR),
-        "unknown_transaction_type": ("transaction_type", UNKNOWN_TRANSACTION_TYPE),
-        "unknown_status": ("status", UNKNOWN_STATUS),
-        "currency_mismatch": ("currency_code", MISMATCHED_CURRENCY),
-        "missing_transaction_id": ("transaction_id", None),
-        "missing_loan_id": ("loan_id", None),
-        "missing_borrower_id": ("borrower_id", None),
-        "missing_country_code": ("country_code", None),
-        "missing_transaction_at": ("transaction_at", None),
-        "missing_amount": ("amount", None),
-    }
-    for defect, (column, value) in replacements.items():
-        put(column, _replace(table[column], rows[defect], value))
-
-    records = [(int(row), MISSING_EXCHANGE_RATE) for row in np.flatnonzero(no_rate)]
-    for defect, defect_rows in rows.items():
-        if defect != "duplicate_transaction_id":
-            records += [(int(row), defect) for row in defect_rows]
-    # A re-sent row: an exact copy at the end of the file. The first copy is kept.
-    copies = rows["duplicate_transaction_id"]
-    records += [(n + i, "duplicate_transaction_id") for i in range(len(copies))]
-    table = pa.concat_tables([table, table.take(pa.array(copies, pa.int64()))])
-    return table, sorted(records)
+    table = _set_values(table, rows)
+    missing_rate = [(int(row), MISSING_EXCHANGE_RATE) for row in np.flatnonzero(no_rate)]
+    return _with_records(table, rows, "duplicate_transaction_id", missing_rate)
 
 
 def inject_indicator_defects(
@@ -216,28 +249,10 @@ def inject_indicator_defects(
     rows = deal_kinds(
         rng, candidates, max(1, defect_count(rate, n)), INDICATOR_DEFECTS, year_offset
     )
-    edits = {
-        "missing_country_code": ("country_code", None),
-        "unknown_country": ("country_code", UNKNOWN_COUNTRY),
-        "unknown_indicator": ("indicator_code", UNKNOWN_INDICATOR),
-        "missing_value": ("indicator_value", None),
-        "value_out_of_range": ("indicator_value", OUT_OF_RANGE_VALUE),
-        "unit_mismatch": ("unit", "percent_of_gdp"),
-    }
-    for defect, (column, value) in edits.items():
-        target = rows[defect]
-        if defect == "unit_mismatch":
-            # public_debt is the one indicator already in percent_of_gdp
-            target = target[indicator[target] != "public_debt"]
-            rows[defect] = target
-        table = table.set_column(
-            table.schema.get_field_index(column), column, _replace(table[column], target, value)
-        )
-    records = [(int(r), d) for d, rs in rows.items() if d != "duplicate_indicator" for r in rs]
-    copies = rows["duplicate_indicator"]
-    records += [(n + i, "duplicate_indicator") for i in range(len(copies))]
-    table = pa.concat_tables([table, table.take(pa.array(copies, pa.int64()))])
-    return table, sorted(records)
+    # public_debt is the one indicator already in percent_of_gdp
+    mismatched = rows["unit_mismatch"]
+    rows["unit_mismatch"] = mismatched[indicator[mismatched] != "public_debt"]
+    return _with_records(_set_values(table, rows), rows, "duplicate_indicator", [])
 
 
 def inject_demographic_defects(
@@ -247,23 +262,7 @@ def inject_demographic_defects(
     year has only ten rows (2% of them rounds to none)."""
     n = table.num_rows
     rows = deal_kinds(rng, np.arange(n), 1, DEMOGRAPHIC_DEFECTS, year_offset)
-    table = table.set_column(
-        table.schema.get_field_index("country_code"),
-        "country_code",
-        _replace(table["country_code"], rows["unknown_country"], UNKNOWN_COUNTRY),
-    )
     population = table["population"].to_numpy(zero_copy_only=False).copy()
     population[rows["population_not_positive"]] *= -1
-    table = table.set_column(
-        table.schema.get_field_index("population"), "population", pa.array(population)
-    )
-    table = table.set_column(
-        table.schema.get_field_index("literacy_rate_pct"),
-        "literacy_rate_pct",
-        _replace(table["literacy_rate_pct"], rows["percentage_out_of_range"], 104.5),
-    )
-    records = [(int(r), d) for d, rs in rows.items() if d != "duplicate_country_year" for r in rs]
-    copies = rows["duplicate_country_year"]
-    records += [(n + i, "duplicate_country_year") for i in range(len(copies))]
-    table = pa.concat_tables([table, table.take(pa.array(copies, pa.int64()))])
-    return table, sorted(records)
+    table = _set_values(_set_column(table, "population", pa.array(population)), rows)
+    return _with_records(table, rows, "duplicate_country_year", [])

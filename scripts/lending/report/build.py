@@ -23,6 +23,7 @@ from pathlib import Path
 
 import duckdb
 import matplotlib.pyplot as plt
+import numpy as np
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 from matplotlib.figure import Figure
@@ -112,6 +113,26 @@ def to_svg(fig: Figure, chart_id: str) -> str:
     return svg[svg.index("<svg") :]
 
 
+def panel_grid(
+    panels: int, ncols: int, row_height: float, margin: float, *, sharey: bool
+) -> tuple[Figure, np.ndarray]:
+    """A 12-inch-wide figure of small multiples sharing their x axis, `ncols` to a row,
+    each row `row_height` inches tall plus `margin` for the titles; the grid's cells past
+    the last panel are hidden."""
+    nrows = -(-panels // ncols)
+    fig, axes = plt.subplots(
+        nrows,
+        ncols,
+        figsize=(12, row_height * nrows + margin),
+        sharex=True,
+        sharey=sharey,
+        squeeze=False,
+    )
+    for ax in axes.flat[panels:]:
+        ax.set_visible(False)
+    return fig, axes
+
+
 def usd_billions(value: float, _position: float | None = None) -> str:
     return f"{value:,.1f}"
 
@@ -187,11 +208,7 @@ def success_rate_by_country(con: duckdb.DuckDBPyConnection) -> Chart:
         return chart
 
     countries = sorted({row[0] for row in plotted})
-    ncols = 5
-    nrows = -(-len(countries) // ncols)
-    fig, axes = plt.subplots(
-        nrows, ncols, figsize=(12, 2.6 * nrows + 0.8), sharex=True, sharey=True, squeeze=False
-    )
+    fig, axes = panel_grid(len(countries), 5, 2.6, 0.8, sharey=True)
     overall_quarters = sorted(q for q, rate in overall.items() if rate is not None)
     lowest = min(row[4] for row in plotted)
     for ax, country in zip(axes.flat, countries, strict=False):
@@ -231,8 +248,6 @@ def success_rate_by_country(con: duckdb.DuckDBPyConnection) -> Chart:
         ax.yaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=0))
         ax.set_ylim(max(0.0, lowest - 0.05), 1.0)
         ax.tick_params(axis="x", labelrotation=45, labelsize=8)
-    for ax in axes.flat[len(countries) :]:
-        ax.set_visible(False)
     for ax in axes[:, 0]:
         ax.set_ylabel("Success rate (%)")
     for ax in axes[-1, :]:
@@ -309,12 +324,7 @@ def volume_by_sector(con: duckdb.DuckDBPyConnection) -> Chart:
         totals[sector] = totals.get(sector, 0.0) + volume
     sectors = sorted(totals, key=lambda name: (totals[name], name))  # largest at the top
     groups = {sector: group for _, sector, group, *_ in labelled}
-    ncols = 3
-    nrows = -(-len(years) // ncols)
-    fig, axes = plt.subplots(
-        nrows, ncols, figsize=(12, (0.32 * len(sectors) + 1.0) * nrows + 0.6),
-        sharex=True, sharey=True, squeeze=False,
-    )  # fmt: skip
+    fig, axes = panel_grid(len(years), 3, 0.32 * len(sectors) + 1.0, 0.6, sharey=True)
     parts = (
         ("Disbursed", 3, "#1f5f8b"),
         ("Principal repaid", 4, "#7fb3d5"),
@@ -334,8 +344,6 @@ def volume_by_sector(con: duckdb.DuckDBPyConnection) -> Chart:
         ax.set_title(year, fontsize=10, color=PARTIAL_COLOUR if "partial" in year else "#222222")
         ax.grid(axis="y", visible=False)
         ax.xaxis.set_major_formatter(FuncFormatter(usd_billions))
-    for ax in axes.flat[len(years) :]:
-        ax.set_visible(False)
     for ax in axes[:, 0]:
         for tick in ax.get_yticklabels():
             tick.set_color(SECTOR_GROUP_COLOURS.get(groups.get(tick.get_text(), ""), "#333333"))
@@ -409,11 +417,7 @@ def per_capita_against_growth(con: duckdb.DuckDBPyConnection) -> Chart:
         return chart
 
     countries = sorted({row[0] for row in rows})
-    ncols = 5
-    nrows = -(-len(countries) // ncols)
-    fig, axes = plt.subplots(
-        nrows, ncols, figsize=(12, 2.8 * nrows + 0.8), sharex=True, squeeze=False
-    )
+    fig, axes = panel_grid(len(countries), 5, 2.8, 0.8, sharey=False)
     for ax, country in zip(axes.flat, countries, strict=False):
         points = [(g, lpc, year) for c, year, lpc, g in chart.rows if c == country]
         ax.plot([p[0] for p in points], [p[1] for p in points], color="#bbbbbb", linewidth=0.8)
@@ -429,8 +433,6 @@ def per_capita_against_growth(con: duckdb.DuckDBPyConnection) -> Chart:
         ax.axvline(0, color="#888888", linewidth=0.8)
         ax.set_title(country, fontsize=10)
         ax.set_ylim(bottom=0, top=max(p[1] for p in points) * 1.2)
-    for ax in axes.flat[len(countries) :]:
-        ax.set_visible(False)
     fig.supylabel("Lending per capita (USD per resident)", fontsize=10)
     fig.supxlabel("GDP growth, average of the year (% on a year earlier)", fontsize=10)
     fig.tight_layout()
@@ -570,12 +572,7 @@ def build_report(database: Path) -> tuple[str, list[Chart]]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--database",
-        type=Path,
-        default=settings.duckdb_path(),
-        help="DuckDB file with the marts (default: $DBT_DUCKDB_PATH or %(default)s)",
-    )
+    settings.add_database_option(parser, "with the marts")
     parser.add_argument(
         "--output",
         type=Path,
