@@ -15,6 +15,7 @@ import duckdb
 import pytest
 from playwright.sync_api import BrowserContext
 
+from lending.checks.redshift import offline_env
 from lending.generator.dataset import Options, generate
 from lending.screenshots import chromium
 
@@ -31,16 +32,35 @@ DEFAULT_SEED = 20240831
 SMALL_DATASET = 3_000
 
 
-def run_generator(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    """The CLI exactly as a user runs it."""
+def run_command(
+    *args: str | Path,
+    env: dict[str, str] | None = None,
+    cwd: Path = PROJECT_ROOT,
+    timeout: float = 600,
+) -> subprocess.CompletedProcess[str]:
+    """A command run as a user runs it (in the project, by default), its output captured
+    and its exit status left to the test (`env`: the whole environment, else this one)."""
     return subprocess.run(
-        [command("lending-generate"), *args],
+        [str(arg) for arg in args],
+        cwd=cwd,
+        env=env,
         capture_output=True,
         text=True,
         timeout=timeout,
-        cwd=PROJECT_ROOT,
         check=False,
     )
+
+
+def run_generator(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """The CLI exactly as a user runs it."""
+    return run_command(command("lending-generate"), *args, timeout=timeout)
+
+
+def generated(output: Path, *options: str) -> Path:
+    """A dataset the CLI writes to `output` with these options, for a test to build on."""
+    made = run_generator(*options, "--output", str(output))
+    assert made.returncode == 0, made.stderr
+    return output
 
 
 @pytest.fixture(scope="session")
@@ -88,15 +108,17 @@ def dbt_env() -> dict[str, str]:
 
 
 def run_dbt(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [DBT, *args],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
+    return run_command(DBT, *args, env=env, timeout=900)
+
+
+def run_offline_dbt(*args: str, output: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """dbt for the prod target, offline (dummy Redshift settings: nothing to reach here),
+    with `env` added and its target/ and logs/ under `output`."""
+    return run_command(
+        DBT, *args, "--target", "prod",
+        "--target-path", output / "target", "--log-path", output / "logs",
+        env=dict(offline_env(), DBT_PROFILES_DIR=str(PROJECT_ROOT), **env),
+    )  # fmt: skip
 
 
 def build_env(dbt_env: dict[str, str], raw: Path, root: Path) -> dict[str, str]:
@@ -117,15 +139,7 @@ def build_env(dbt_env: dict[str, str], raw: Path, root: Path) -> dict[str, str]:
 
 def run_build(*dbt_args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     """`lending-build`, the way `make run` builds: lock, check, build, summary."""
-    return subprocess.run(
-        [command("lending-build"), *dbt_args],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
+    return run_command(command("lending-build"), *dbt_args, env=env, timeout=900)
 
 
 # Columns that say when a row was built, not what it says: an incremental run and a full
@@ -203,10 +217,7 @@ def small_build(tmp_path_factory: pytest.TempPathFactory, dbt_env: dict[str, str
     Few enough transactions that some country-months have none: the grid must stay dense.
     """
     root = tmp_path_factory.mktemp("small")
-    generated = run_generator(
-        "--transactions", str(SMALL_DATASET), "--seed", "11", "--output", str(root / "raw")
-    )
-    assert generated.returncode == 0, generated.stderr
+    generated(root / "raw", "--transactions", str(SMALL_DATASET), "--seed", "11")
     env = build_env(dbt_env, root / "raw", root)
     result = run_build(env=env)
     assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-3000:]
@@ -259,15 +270,7 @@ class ProjectCopy:
         return json.loads((self.target / "manifest.json").read_text())
 
     def run(self, *args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            list(args),
-            cwd=self.project,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
+        return run_command(*args, env=self.env, cwd=self.project, timeout=timeout)
 
     def dbt(self, *args: str) -> subprocess.CompletedProcess[str]:
         return self.run(DBT, *args)
@@ -303,12 +306,8 @@ def analyst_build(tmp_path_factory: pytest.TempPathFactory, dbt_env: dict[str, s
     root = tmp_path_factory.mktemp("analyst")
     # A few defects of every kind, so the rejected-rows chart and the data-quality marts
     # have something to show; the threshold is raised so that the build completes.
-    generated = run_generator(
-        "--transactions", "4000", "--seed", "7", "--defect-rate", "0.01",
-        "--output", str(root / "raw"),
-    )  # fmt: skip
-    assert generated.returncode == 0, generated.stderr
-    build = project_copy(root, root / "raw", dbt_env)
+    raw = generated(root / "raw", "--transactions", "4000", "--seed", "7", "--defect-rate", "0.01")
+    build = project_copy(root, raw, dbt_env)
     for command_args in (
         ("build", "--vars", "{max_rejected_share: 0.5}"),
         ("docs", "generate", "--static"),

@@ -4,12 +4,11 @@ real run at a tiny size."""
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from conftest import PROJECT_ROOT, command
+from conftest import command, run_command
 from lending.bench.measure import Run
 from lending.bench.run import Plan, parser, summarize
 from lending.bench.targets import TARGETS
@@ -117,26 +116,19 @@ def test_a_size_is_summarized_as_medians_ratios_slowest_nodes_and_runs() -> None
 def test_a_tiny_run_writes_every_target_row(tmp_path: Path) -> None:
     """Two dbt builds of 5,000 transactions (about half a minute); no make run, no 50M."""
     output = tmp_path / "results.json"
-    result = subprocess.run(
-        [
-            command("lending-bench"),
-            "--sizes",
-            "5K",
-            "--reference-size",
-            "5K",
-            "--rounds",
-            "1",
-            "--no-make-run",
-            "--output",
-            str(output),
-            "--work",
-            str(tmp_path),
-        ],
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
+    result = run_command(
+        command("lending-bench"),
+        "--sizes",
+        "5K",
+        "--reference-size",
+        "5K",
+        "--rounds",
+        "1",
+        "--no-make-run",
+        "--output",
+        output,
+        "--work",
+        tmp_path,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     report = json.loads(output.read_text())

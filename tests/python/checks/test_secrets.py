@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PROJECT_ROOT, command
+from conftest import PROJECT_ROOT, command, run_command
 
 HOOK = command("detect-secrets-hook")
 HISTORY = command("lending-secrets-history")
@@ -136,13 +136,8 @@ def write(root: Path, files: dict[str, str]) -> list[str]:
 def scan_tree(root: Path, files: list[str]) -> subprocess.CompletedProcess[str]:
     """The library's hook with the project's baseline, run from the project's root (where the
     baseline finds our plugin) as `make lint` and pre-commit run it."""
-    return subprocess.run(
-        [HOOK, "--baseline", ".secrets.baseline", "--json", *(str(root / f) for f in files)],
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+    return run_command(
+        HOOK, "--baseline", ".secrets.baseline", "--json", *(root / f for f in files), timeout=300
     )
 
 
@@ -186,13 +181,7 @@ def test_the_project_tree_passes() -> None:
 
 
 def run_history(repo: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [HISTORY, "--repo", str(repo), "--baseline", str(BASELINE)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    return run_command(HISTORY, "--repo", repo, "--baseline", BASELINE)
 
 
 def test_a_secret_committed_then_deleted_is_found_in_the_history(tmp_path: Path) -> None:

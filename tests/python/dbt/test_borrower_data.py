@@ -10,16 +10,13 @@ import hashlib
 import json
 import secrets
 import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from conftest import PROJECT_ROOT, build_env, run_build, run_generator
-from lending.checks.redshift import offline_env
+from conftest import build_env, generated, run_build, run_offline_dbt
 
-DBT = str(Path(sys.executable).with_name("dbt"))
 DEVELOPMENT_KEY = "development-only-key-it-protects-nothing"
 PSEUDONYMS = """
     select validated.borrower_id, published.borrower_id
@@ -46,8 +43,7 @@ def files_holding(root: Path, text: str) -> list[Path]:
 def keyed(tmp_path_factory: pytest.TempPathFactory, dbt_env: dict[str, str]) -> dict:
     """One warehouse built with a key, then rebuilt with another."""
     root = tmp_path_factory.mktemp("pseudonyms")
-    made = run_generator("--transactions", "2000", "--seed", "9", "--output", str(root / "raw"))
-    assert made.returncode == 0, made.stderr
+    generated(root / "raw", "--transactions", "2000", "--seed", "9")
     first, second = secrets.token_hex(32), secrets.token_urlsafe(40)
     env = build_env(dbt_env, root / "raw", root)
     builds = {}
@@ -134,16 +130,9 @@ def test_the_key_is_in_no_sql_text_log_or_artifact(keyed: dict) -> None:
 
 def compile_for_prod(tmp_path: Path, sql: str, **env: str) -> subprocess.CompletedProcess:
     """`dbt compile --inline` for prod, offline: no Redshift to reach here."""
-    return subprocess.run(
-        [DBT, "compile", "--target", "prod", "--no-introspect", "--no-populate-cache",
-         "--inline", sql,
-         "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")],
-        cwd=PROJECT_ROOT,
-        env=dict(offline_env(), DBT_PROFILES_DIR=str(PROJECT_ROOT), **env),
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
+    return run_offline_dbt(
+        "compile", "--no-introspect", "--no-populate-cache", "--inline", sql,
+        output=tmp_path, **env,
     )  # fmt: skip
 
 
@@ -181,15 +170,10 @@ def test_the_prod_target_takes_a_proper_key(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def manifest(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    target = tmp_path_factory.mktemp("parsed")
-    parsed = subprocess.run(
-        [DBT, "parse", "--target", "prod", "--target-path", str(target),
-         "--log-path", str(target / "logs")],
-        cwd=PROJECT_ROOT, env=dict(offline_env(), DBT_PROFILES_DIR=str(PROJECT_ROOT)),
-        capture_output=True, text=True, timeout=600, check=False,
-    )  # fmt: skip
+    parsed_in = tmp_path_factory.mktemp("parsed")
+    parsed = run_offline_dbt("parse", output=parsed_in)
     assert parsed.returncode == 0, parsed.stdout[-3000:]
-    return json.loads((target / "manifest.json").read_text())
+    return json.loads((parsed_in / "target" / "manifest.json").read_text())
 
 
 def public_marts(manifest: dict) -> list[dict]:

@@ -4,16 +4,12 @@ silent no-op (dbt-duckdb's own version warns on every table)."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from conftest import PROJECT_ROOT
-
-DBT = str(Path(sys.executable).with_name("dbt"))
+from conftest import run_dbt
 
 
 @pytest.mark.slow
@@ -26,16 +22,10 @@ def test_a_granted_mart_builds_on_duckdb_without_a_word_about_grants(
         DBT_DUCKDB_PATH=str(tmp_path / "grants.duckdb"),
         BANK_RAW_DATA_PATH=str(default_dataset),
     )
-    result = subprocess.run(
-        [DBT, "build", "--select", "+dim_sectors", "--indirect-selection", "cautious",
-         "--target-path", str(tmp_path / "target"),
-         "--log-path", str(tmp_path / "logs")],
-        cwd=PROJECT_ROOT,
+    result = run_dbt(
+        "build", "--select", "+dim_sectors", "--indirect-selection", "cautious",
+        "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs"),
         env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout[-3000:]
     manifest = json.loads((tmp_path / "target" / "manifest.json").read_text())

@@ -7,15 +7,12 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import PROJECT_ROOT
-from lending.checks.redshift import offline_env
+from conftest import PROJECT_ROOT, run_offline_dbt
 
-DBT = str(Path(sys.executable).with_name("dbt"))
 CHECKS = PROJECT_ROOT / "macros" / "settings" / "check_environment.sql"
 ENV_VAR = re.compile(r"env_var\(\s*['\"]([A-Z][A-Z0-9_]*)['\"]")
 # Read by the project but never pasted into SQL: connection parameters of the profiles
@@ -52,16 +49,7 @@ def checked_variables() -> set[str]:
 
 
 def parse(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [DBT, "parse", "--target", "prod", "--no-partial-parse",
-         "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")],
-        cwd=PROJECT_ROOT,
-        env=dict(offline_env(), DBT_PROFILES_DIR=str(PROJECT_ROOT), **env),
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )  # fmt: skip
+    return run_offline_dbt("parse", "--no-partial-parse", output=tmp_path, **env)
 
 
 def test_every_value_the_project_reads_is_checked_or_never_reaches_sql() -> None:

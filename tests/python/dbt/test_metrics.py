@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import math
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -18,53 +19,64 @@ from conftest import ProjectCopy
 
 MF = str(Path(sys.executable).with_name("mf"))
 Key = tuple[str, ...]
+Rows = dict[Key, tuple[float | None, ...]]
 
 
-def query_metrics(
-    build: ProjectCopy, tmp_path: Path, metrics: list[str], group_by: list[str]
-) -> dict[Key, tuple[float | None, ...]]:
-    """`mf query` as an analyst runs it, keyed by its groups (periods as YYYY-MM-DD)."""
-    output = tmp_path / "result.csv"
-    result = build.run(
-        MF,
-        "query",
-        "--metrics",
-        ",".join(metrics),
-        "--group-by",
-        ",".join(group_by),
-        "--csv",
-        str(output),
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    with output.open(newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    return {
-        tuple(row[g][:10] if g.startswith("metric_time") else row[g] for g in group_by): tuple(
-            as_float(row[m]) for m in metrics
+@dataclass(frozen=True)
+class Analyst:
+    """The analysts' built copy, read both ways: `mf query` and SQL on the marts."""
+
+    build: ProjectCopy
+    scratch: Path
+
+    def query(self, metrics: list[str], group_by: list[str]) -> Rows:
+        """`mf query` as an analyst runs it, keyed by its groups (periods as YYYY-MM-DD)."""
+        output = self.scratch / "result.csv"
+        result = self.build.run(
+            MF,
+            "query",
+            "--metrics",
+            ",".join(metrics),
+            "--group-by",
+            ",".join(group_by),
+            "--csv",
+            str(output),
         )
-        for row in rows
-    }
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+        with output.open(newline="") as handle:
+            rows = list(csv.DictReader(handle))
+        return {
+            tuple(row[g][:10] if g.startswith("metric_time") else row[g] for g in group_by): tuple(
+                as_float(row[m]) for m in metrics
+            )
+            for row in rows
+        }
+
+    def side_by_side(self, group_by: list[str], sql: str) -> tuple[Rows, Rows]:
+        """`mf query` of the metrics a mart query's value columns are named after, by
+        `group_by`, and the query's own rows keyed by its text columns: keyed alike, so that
+        the two compare row by row."""
+        with duckdb.connect(str(self.build.database), read_only=True) as con:
+            cursor = con.execute(sql)
+            rows = cursor.fetchall()
+            metrics = [column[0] for column in cursor.description][len(group_by) :]
+        keyed: Rows = {}
+        for row in rows:
+            keys = tuple(str(v) for v in row if isinstance(v, str))
+            keyed[keys] = tuple(None if v is None else float(v) for v in row[len(keys) :])
+        return self.query(metrics, group_by), keyed
 
 
-def mart_rows(build: ProjectCopy, sql: str) -> dict[Key, tuple[float | None, ...]]:
-    """Rows of a query keyed by their leading text columns, numbers as floats."""
-    with duckdb.connect(str(build.database), read_only=True) as con:
-        rows = con.execute(sql).fetchall()
-    keyed: dict[Key, tuple[float | None, ...]] = {}
-    for row in rows:
-        keys = tuple(str(v) for v in row if isinstance(v, str))
-        keyed[keys] = tuple(None if v is None else float(v) for v in row[len(keys) :])
-    return keyed
+@pytest.fixture
+def analyst(analyst_build: ProjectCopy, tmp_path: Path) -> Analyst:
+    return Analyst(analyst_build, tmp_path)
 
 
 def as_float(value: str) -> float | None:
     return None if value == "" else float(value)
 
 
-def assert_same(
-    metric_rows: dict[Key, tuple[float | None, ...]],
-    mart: dict[Key, tuple[float | None, ...]],
-) -> None:
+def assert_same(metric_rows: Rows, mart: Rows) -> None:
     assert metric_rows.keys() == mart.keys()
     for key, values in mart.items():
         for got, expected in zip(metric_rows[key], values, strict=True):
@@ -78,76 +90,59 @@ def assert_same(
                 )
 
 
+# What each metric adds up to over a monthly mart's rows.
+MONTHLY_TOTALS = {
+    "success_rate": "sum(completed_count) / nullif(sum(settled_count), 0)",
+    "completed_count": "sum(completed_count)",
+    "settled_count": "sum(settled_count)",
+    "transaction_count": "sum(transaction_count)",
+    "disbursed_usd": "sum(disbursed_usd)",
+    "repaid_usd": "sum(repaid_usd)",
+    "volume_usd": "sum(volume_usd)",
+}
+
+
 @pytest.mark.slow
-def test_success_rate_by_country_and_year_matches_fct_country_monthly(
-    analyst_build: ProjectCopy, tmp_path: Path
+@pytest.mark.parametrize(
+    ("entity", "period", "metrics", "at_least"),
+    [
+        # 10 countries over six calendar years
+        (
+            "country",
+            "year",
+            ["success_rate", "completed_count", "settled_count", "transaction_count"],
+            50,
+        ),
+        # 10 sectors over 23 quarters, a few without a transaction
+        ("sector", "quarter", ["disbursed_usd", "repaid_usd", "volume_usd", "success_rate"], 200),
+    ],
+    ids=["success-rate-by-country-and-year", "usd-volumes-by-sector-and-quarter"],
+)
+def test_period_totals_match_the_monthly_mart(
+    analyst: Analyst, entity: str, period: str, metrics: list[str], at_least: int
 ) -> None:
-    metric = query_metrics(
-        analyst_build,
-        tmp_path,
-        ["success_rate", "completed_count", "settled_count", "transaction_count"],
-        ["country__country_name", "metric_time__year"],
-    )
-    mart = mart_rows(
-        analyst_build,
-        """
+    """Only periods with a transaction: MetricFlow has no row for the others."""
+    totals = ", ".join(f"{MONTHLY_TOTALS[name]} as {name}" for name in metrics)
+    metric, mart = analyst.side_by_side(
+        [f"{entity}__{entity}_name", f"metric_time__{period}"],
+        f"""
         select
-            country_name,
-            strftime(date_trunc('year', month_start_date), '%Y-%m-%d'),
-            sum(completed_count) / nullif(sum(settled_count), 0),
-            sum(completed_count),
-            sum(settled_count),
-            sum(transaction_count)
-        from fct_country_monthly
+            {entity}_name,
+            strftime(date_trunc('{period}', month_start_date), '%Y-%m-%d'),
+            {totals}
+        from fct_{entity}_monthly
         group by all
         having sum(transaction_count) > 0
         """,
     )
-    assert len(mart) >= 50  # 10 countries over six calendar years
+    assert len(mart) >= at_least
     assert_same(metric, mart)
 
 
 @pytest.mark.slow
-def test_usd_volumes_by_sector_and_quarter_match_fct_sector_monthly(
-    analyst_build: ProjectCopy, tmp_path: Path
-) -> None:
-    metric = query_metrics(
-        analyst_build,
-        tmp_path,
-        ["disbursed_usd", "repaid_usd", "volume_usd", "success_rate"],
-        ["sector__sector_name", "metric_time__quarter"],
-    )
-    mart = mart_rows(
-        analyst_build,
-        """
-        select
-            sector_name,
-            strftime(date_trunc('quarter', month_start_date), '%Y-%m-%d'),
-            sum(disbursed_usd),
-            sum(repaid_usd),
-            sum(volume_usd),
-            sum(completed_count) / nullif(sum(settled_count), 0)
-        from fct_sector_monthly
-        group by all
-        having sum(transaction_count) > 0
-        """,
-    )
-    assert len(mart) >= 200  # 10 sectors over 23 quarters, a few without a transaction
-    assert_same(metric, mart)
-
-
-@pytest.mark.slow
-def test_lending_per_capita_matches_fct_country_monthly_by_month(
-    analyst_build: ProjectCopy, tmp_path: Path
-) -> None:
-    metric = query_metrics(
-        analyst_build,
-        tmp_path,
-        ["lending_per_capita_usd"],
+def test_lending_per_capita_matches_fct_country_monthly_by_month(analyst: Analyst) -> None:
+    metric, mart = analyst.side_by_side(
         ["country__country_name", "metric_time__month"],
-    )
-    mart = mart_rows(
-        analyst_build,
         """
         select country_name, strftime(month_start_date, '%Y-%m-%d'), lending_per_capita_usd
         from fct_country_monthly
@@ -160,17 +155,11 @@ def test_lending_per_capita_matches_fct_country_monthly_by_month(
 
 @pytest.mark.slow
 def test_lending_per_capita_counts_population_once_a_year_across_countries(
-    analyst_build: ProjectCopy, tmp_path: Path
+    analyst: Analyst,
 ) -> None:
-    metric = query_metrics(
-        analyst_build,
-        tmp_path,
-        ["lending_per_capita_usd", "population", "disbursed_usd"],
-        ["country__subregion", "metric_time__year"],
-    )
     # Population is a stock: a year's, not twelve months' added up; countries add up.
-    mart = mart_rows(
-        analyst_build,
+    metric, mart = analyst.side_by_side(
+        ["country__subregion", "metric_time__year"],
         """
         with country_years as (
             select
@@ -185,9 +174,9 @@ def test_lending_per_capita_counts_population_once_a_year_across_countries(
         select
             subregion,
             year_start,
-            sum(disbursed_usd) / sum(population),
-            sum(population),
-            sum(disbursed_usd)
+            sum(disbursed_usd) / sum(population) as lending_per_capita_usd,
+            sum(population) as population,
+            sum(disbursed_usd) as disbursed_usd
         from country_years
         group by all
         """,
@@ -197,33 +186,20 @@ def test_lending_per_capita_counts_population_once_a_year_across_countries(
 
 
 @pytest.mark.slow
-def test_exposure_and_macro_metrics_match_fct_country_risk_monthly(
-    analyst_build: ProjectCopy, tmp_path: Path
-) -> None:
-    metric = query_metrics(
-        analyst_build,
-        tmp_path,
-        [
-            "outstanding_usd",
-            "disbursed_last_12_months_usd",
-            "repaid_last_12_months_usd",
-            "gdp_growth_pct",
-            "inflation_pct",
-        ],
-        ["country__country_name", "metric_time__year"],
-    )
+def test_exposure_and_macro_metrics_match_fct_country_risk_monthly(analyst: Analyst) -> None:
     # Stocks at the year's latest month; the rates averaged over the year's months.
-    mart = mart_rows(
-        analyst_build,
+    metric, mart = analyst.side_by_side(
+        ["country__country_name", "metric_time__year"],
         """
         select
             country_name,
             strftime(date_trunc('year', month_start_date), '%Y-%m-%d'),
-            arg_max(outstanding_usd, month_start_date),
-            arg_max(disbursed_last_12_months_usd, month_start_date),
-            arg_max(repaid_last_12_months_usd, month_start_date),
-            avg(gdp_growth_pct),
-            avg(inflation_pct)
+            arg_max(outstanding_usd, month_start_date) as outstanding_usd,
+            arg_max(disbursed_last_12_months_usd, month_start_date)
+                as disbursed_last_12_months_usd,
+            arg_max(repaid_last_12_months_usd, month_start_date) as repaid_last_12_months_usd,
+            avg(gdp_growth_pct) as gdp_growth_pct,
+            avg(inflation_pct) as inflation_pct
         from fct_country_risk_monthly
         group by all
         """,
@@ -233,15 +209,9 @@ def test_exposure_and_macro_metrics_match_fct_country_risk_monthly(
 
 
 @pytest.mark.slow
-def test_year_on_year_metrics_match_the_same_month_a_year_earlier(
-    analyst_build: ProjectCopy, tmp_path: Path
-) -> None:
-    metrics = ["disbursed_usd", "disbursed_usd_year_ago", "disbursed_usd_yoy_change"]
-    metric = query_metrics(
-        analyst_build, tmp_path, metrics, ["country__country_name", "metric_time__month"]
-    )
-    mart = mart_rows(
-        analyst_build,
+def test_year_on_year_metrics_match_the_same_month_a_year_earlier(analyst: Analyst) -> None:
+    metric, mart = analyst.side_by_side(
+        ["country__country_name", "metric_time__month"],
         """
         with monthly as (
             -- A month without any transaction has no row in MetricFlow, so no figure a
@@ -253,9 +223,9 @@ def test_year_on_year_metrics_match_the_same_month_a_year_earlier(
             this_month.country_name,
             strftime(this_month.month_start_date, '%Y-%m-%d'),
             this_month.disbursed_usd,
-            year_earlier.booked_usd,
+            year_earlier.booked_usd as disbursed_usd_year_ago,
             (this_month.disbursed_usd - year_earlier.booked_usd)
-                / nullif(year_earlier.booked_usd, 0)
+                / nullif(year_earlier.booked_usd, 0) as disbursed_usd_yoy_change
         from monthly as this_month
         left join monthly as year_earlier
             on this_month.country_code = year_earlier.country_code
@@ -272,21 +242,9 @@ def test_year_on_year_metrics_match_the_same_month_a_year_earlier(
 
 
 @pytest.mark.slow
-def test_year_to_date_and_previous_month_match_fct_country_monthly(
-    analyst_build: ProjectCopy, tmp_path: Path
-) -> None:
-    metric = query_metrics(
-        analyst_build,
-        tmp_path,
-        [
-            "disbursed_usd_year_to_date",
-            "disbursed_usd_previous_month",
-            "disbursed_usd_year_to_date_yoy_change",
-        ],
+def test_year_to_date_and_previous_month_match_fct_country_monthly(analyst: Analyst) -> None:
+    metric, mart = analyst.side_by_side(
         ["metric_time__month"],
-    )
-    mart = mart_rows(
-        analyst_build,
         """
         with months as (
             select month_start_date, sum(disbursed_usd) as disbursed_usd
@@ -304,9 +262,10 @@ def test_year_to_date_and_previous_month_match_fct_country_monthly(
         )
         select
             strftime(month_start_date, '%Y-%m-%d'),
-            year_to_date,
-            lag(disbursed_usd) over (order by month_start_date),
+            year_to_date as disbursed_usd_year_to_date,
+            lag(disbursed_usd) over (order by month_start_date) as disbursed_usd_previous_month,
             year_to_date / nullif(lag(year_to_date, 12) over (order by month_start_date), 0) - 1
+                as disbursed_usd_year_to_date_yoy_change
         from to_date
         """,
     )
@@ -315,35 +274,26 @@ def test_year_to_date_and_previous_month_match_fct_country_monthly(
 
 
 @pytest.mark.slow
-def test_partial_years_and_quarters_are_flagged_in_the_metrics(
-    analyst_build: ProjectCopy, tmp_path: Path
+@pytest.mark.parametrize(
+    ("period", "period_start", "partial", "complete"),
+    [
+        ("year", "make_date(calendar_year, 1, 1)", "2024-01-01", "2023-01-01"),
+        ("quarter", "quarter_start_date", "2024-07-01", "2024-04-01"),
+    ],
+)
+def test_partial_periods_are_flagged_in_the_metrics(
+    analyst: Analyst, period: str, period_start: str, partial: str, complete: str
 ) -> None:
-    by_year = query_metrics(
-        analyst_build,
-        tmp_path,
-        ["disbursed_usd"],
-        ["metric_time__year", "calendar_month__is_year_complete"],
-    )
-    by_quarter = query_metrics(
-        analyst_build,
-        tmp_path,
-        ["disbursed_usd"],
-        ["metric_time__quarter", "calendar_month__is_quarter_complete"],
-    )
-    with duckdb.connect(str(analyst_build.database), read_only=True) as con:
-        years = dict(
+    """The sample's last period is partial, the one before it complete."""
+    flag = f"is_{period}_complete"
+    metric = analyst.query(["disbursed_usd"], [f"metric_time__{period}", f"calendar_month__{flag}"])
+    with duckdb.connect(str(analyst.build.database), read_only=True) as con:
+        flags = dict(
             con.execute(
-                "select strftime(make_date(calendar_year, 1, 1), '%Y-%m-%d'), "
-                "bool_and(is_year_complete) from dim_months group by 1"
-            ).fetchall()
-        )
-        quarters = dict(
-            con.execute(
-                "select strftime(quarter_start_date, '%Y-%m-%d'), bool_and(is_quarter_complete) "
+                f"select strftime({period_start}, '%Y-%m-%d'), bool_and({flag}) "
                 "from dim_months group by 1"
             ).fetchall()
         )
-    assert {year: flag == "True" for year, flag in by_year} == years
-    assert {quarter: flag == "True" for quarter, flag in by_quarter} == quarters
-    assert years["2024-01-01"] is False and quarters["2024-07-01"] is False  # the sample's
-    assert years["2023-01-01"] is True and quarters["2024-04-01"] is True  # last periods
+    assert {start: value == "True" for start, value in metric} == flags
+    assert flags[partial] is False
+    assert flags[complete] is True

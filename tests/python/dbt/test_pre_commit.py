@@ -4,28 +4,19 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import yaml
 
-from conftest import PROJECT_ROOT
+from conftest import PROJECT_ROOT, command, run_command
 
 CONFIG = PROJECT_ROOT / ".pre-commit-config.yaml"
-PRE_COMMIT = str(Path(sys.executable).with_name("pre-commit"))
+PRE_COMMIT = command("pre-commit")
 
 
 def pre_commit(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, PRE_COMMIT_HOME=str(home))
-    return subprocess.run(
-        [PRE_COMMIT, *args],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    return run_command(PRE_COMMIT, *args, env=env, timeout=300)
 
 
 def test_every_hook_is_local_and_runs_a_project_tool(tmp_path: Path) -> None:

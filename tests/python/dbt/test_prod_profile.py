@@ -23,6 +23,26 @@ from conftest import PROJECT_ROOT
 PROFILES = yaml.safe_load((PROJECT_ROOT / "profiles.yml").read_text())
 PROVISIONED = "analytics.abc123xyz.eu-west-1.redshift.amazonaws.com"
 SERVERLESS = "lending.123456789012.eu-west-1.redshift-serverless.amazonaws.com"
+# The settings of each way of signing in that the deploy jobs use.
+PASSWORD_SIGN_IN = {
+    "REDSHIFT_HOST": PROVISIONED,
+    "REDSHIFT_DATABASE": "analytics",
+    "REDSHIFT_USER": "dbt_deploy",
+    "DBT_ENV_SECRET_REDSHIFT_PASSWORD": "s3cret-from-the-vault",
+}
+IAM_SIGN_IN = {
+    "REDSHIFT_AUTH_METHOD": "iam",
+    "REDSHIFT_HOST": PROVISIONED,
+    "REDSHIFT_DATABASE": "analytics",
+    "REDSHIFT_USER": "dbt_deploy",
+    "REDSHIFT_CLUSTER_ID": "analytics",
+    "REDSHIFT_REGION": "eu-west-1",
+}
+IAM_ROLE_SIGN_IN = {
+    "REDSHIFT_AUTH_METHOD": "iam_role",
+    "REDSHIFT_HOST": SERVERLESS,
+    "REDSHIFT_DATABASE": "analytics",
+}
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -58,19 +78,24 @@ def test_dev_duckdb_is_the_default_target() -> None:
     assert profile.credentials.type == "duckdb"
 
 
-def test_password_authentication_requires_ssl(monkeypatch: pytest.MonkeyPatch) -> None:
-    arguments = driver_arguments(
-        monkeypatch,
-        REDSHIFT_HOST=PROVISIONED,
-        REDSHIFT_DATABASE="analytics",
-        REDSHIFT_USER="dbt_deploy",
-        DBT_ENV_SECRET_REDSHIFT_PASSWORD="s3cret-from-the-vault",
-    )
-    assert arguments["user"] == "dbt_deploy"
-    assert arguments["password"] == "s3cret-from-the-vault"
+@pytest.mark.parametrize(
+    "sign_in",
+    [PASSWORD_SIGN_IN, IAM_SIGN_IN, IAM_ROLE_SIGN_IN],
+    ids=["password", "iam", "iam_role"],
+)
+def test_every_way_of_signing_in_requires_ssl(
+    monkeypatch: pytest.MonkeyPatch, sign_in: dict[str, str]
+) -> None:
+    arguments = driver_arguments(monkeypatch, **sign_in)
     assert arguments["ssl"] is True
     # The certificate must name the host, not merely chain to a trusted authority.
     assert arguments["sslmode"] == "verify-full"
+
+
+def test_password_authentication(monkeypatch: pytest.MonkeyPatch) -> None:
+    arguments = driver_arguments(monkeypatch, **PASSWORD_SIGN_IN)
+    assert arguments["user"] == "dbt_deploy"
+    assert arguments["password"] == "s3cret-from-the-vault"
     assert not arguments.get("iam")
     assert arguments["port"] == 5439
 
@@ -87,52 +112,30 @@ def test_password_authentication_without_the_secret_refuses_to_connect(
 
 
 def test_iam_on_a_provisioned_cluster(monkeypatch: pytest.MonkeyPatch) -> None:
-    arguments = driver_arguments(
-        monkeypatch,
-        REDSHIFT_AUTH_METHOD="iam",
-        REDSHIFT_HOST=PROVISIONED,
-        REDSHIFT_DATABASE="analytics",
-        REDSHIFT_USER="dbt_deploy",
-        REDSHIFT_CLUSTER_ID="analytics",
-        REDSHIFT_REGION="eu-west-1",
-    )
+    arguments = driver_arguments(monkeypatch, **IAM_SIGN_IN)
     assert arguments["iam"] is True
     assert arguments["cluster_identifier"] == "analytics"
     assert arguments["db_user"] == "dbt_deploy"
     assert arguments["region"] == "eu-west-1"
     assert arguments["password"] == ""  # no password needed, none read
-    assert arguments["ssl"] is True
-    assert arguments["sslmode"] == "verify-full"
 
 
 def test_iam_on_a_provisioned_cluster_needs_its_identifier(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    without_it = {k: v for k, v in IAM_SIGN_IN.items() if k != "REDSHIFT_CLUSTER_ID"}
     with pytest.raises(Exception, match="cluster_id"):
-        driver_arguments(
-            monkeypatch,
-            REDSHIFT_AUTH_METHOD="iam",
-            REDSHIFT_HOST=PROVISIONED,
-            REDSHIFT_DATABASE="analytics",
-            REDSHIFT_USER="dbt_deploy",
-        )
+        driver_arguments(monkeypatch, **without_it)
 
 
 def test_iam_role_on_serverless_is_recognised_by_its_host(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    arguments = driver_arguments(
-        monkeypatch,
-        REDSHIFT_AUTH_METHOD="iam_role",
-        REDSHIFT_HOST=SERVERLESS,
-        REDSHIFT_DATABASE="analytics",
-    )
+    arguments = driver_arguments(monkeypatch, **IAM_ROLE_SIGN_IN)
     assert arguments["iam"] is True
     assert arguments["is_serverless"] is True
     assert arguments["cluster_identifier"] is None
     assert arguments["db_user"] is None  # the IAM identity itself signs in
-    assert arguments["ssl"] is True
-    assert arguments["sslmode"] == "verify-full"
 
 
 def test_serverless_behind_a_custom_host_takes_its_workgroup(
@@ -140,12 +143,13 @@ def test_serverless_behind_a_custom_host_takes_its_workgroup(
 ) -> None:
     arguments = driver_arguments(
         monkeypatch,
-        REDSHIFT_AUTH_METHOD="iam_role",
-        REDSHIFT_HOST="warehouse.bank.internal",
-        REDSHIFT_DATABASE="analytics",
-        REDSHIFT_SERVERLESS="true",
-        REDSHIFT_SERVERLESS_WORKGROUP="lending",
-        REDSHIFT_REGION="eu-west-1",
+        **dict(
+            IAM_ROLE_SIGN_IN,
+            REDSHIFT_HOST="warehouse.bank.internal",
+            REDSHIFT_SERVERLESS="true",
+            REDSHIFT_SERVERLESS_WORKGROUP="lending",
+            REDSHIFT_REGION="eu-west-1",
+        ),
     )
     assert arguments["is_serverless"] is True
     assert arguments["serverless_work_group"] == "lending"

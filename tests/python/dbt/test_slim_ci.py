@@ -9,35 +9,28 @@ import json
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from conftest import (
+    DBT,
     ProjectCopy,
     copy_project,
+    generated,
     mart_fingerprints,
     project_copy,
-    run_generator,
+    run_command,
 )
 from lending.checks.redshift import offline_env
 
-DBT = str(Path(sys.executable).with_name("dbt"))
 CHANGED = "model.lending_research.stg_bank__economic_indicators"
 CHANGED_FILE = Path("models/staging/bank/stg_bank__economic_indicators.sql")
 
 
 def dbt(project: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(
-        [DBT, *args, "--project-dir", str(project), "--profiles-dir", str(project)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    result = run_command(DBT, *args, "--project-dir", project, "--profiles-dir", project, env=env)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     return result
 
@@ -140,8 +133,7 @@ def logged_schemas(result: subprocess.CompletedProcess[str], verb: str) -> set[s
 @pytest.fixture(scope="module")
 def pull_request(tmp_path_factory: pytest.TempPathFactory, dbt_env: dict[str, str]) -> dict:
     root = tmp_path_factory.mktemp("pull-request")
-    made = run_generator("--transactions", "2000", "--seed", "3", "--output", str(root / "raw"))
-    assert made.returncode == 0, made.stderr
+    generated(root / "raw", "--transactions", "2000", "--seed", "3")
     production = project_copy(root / "production", root / "raw", dbt_env)
     built = production.dbt("build", "--exclude-resource-type", "unit_test")
     assert built.returncode == 0, built.stdout[-4000:]

@@ -15,7 +15,7 @@ import boto3
 import duckdb
 import pytest
 
-from conftest import PROJECT_ROOT, build_env, command, run_build, run_generator
+from conftest import build_env, command, generated, run_build, run_command
 from lending import settings
 from lending.monitoring.metrics import METRIC_NAMES, NAMESPACE, SOURCES
 from lending.monitoring.run_metrics import Datum
@@ -77,9 +77,8 @@ def expected_from(target: Path, database: Path) -> dict[tuple[str, ...], float]:
 def clean_build(tmp_path_factory: pytest.TempPathFactory, dbt_env: dict[str, str]) -> dict:
     """`lending-build` on a small clean dataset, in a folder of its own."""
     root = tmp_path_factory.mktemp("metrics-clean")
-    made = run_generator("--transactions", "3000", "--seed", "11", "--output", str(root / "raw"))
-    assert made.returncode == 0, made.stderr
-    env = build_env(dbt_env, root / "raw", root)
+    raw = generated(root / "raw", "--transactions", "3000", "--seed", "11")
+    env = build_env(dbt_env, raw, root)
     result = run_build("--exclude-resource-type", "unit_test", env=env)
     assert result.returncode == 0, result.stdout[-5000:]
     return {"root": root, "env": env, "target": root / "target", "result": result}
@@ -107,12 +106,10 @@ def test_a_build_records_metrics_that_match_run_results_and_the_marts(clean_buil
 def test_a_failed_build_records_its_failure_and_the_rejected_shares(
     tmp_path: Path, dbt_env: dict[str, str]
 ) -> None:
-    made = run_generator(
-        "--transactions", "6000", "--seed", "5", "--defect-rate", "0.02",
-        "--output", str(tmp_path / "raw"),
-    )  # fmt: skip
-    assert made.returncode == 0, made.stderr
-    env = build_env(dbt_env, tmp_path / "raw", tmp_path)
+    raw = generated(
+        tmp_path / "raw", "--transactions", "6000", "--seed", "5", "--defect-rate", "0.02"
+    )
+    env = build_env(dbt_env, raw, tmp_path)
     result = run_build("--exclude-resource-type", "unit_test", env=env)
     assert result.returncode == 1  # rejections over the 1% threshold
     recorded = by_key(lines_of(tmp_path / "target"))
@@ -168,15 +165,7 @@ def test_reading_through_dbt_gives_the_same_metrics_as_reading_duckdb(
 
 
 def metrics(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [METRICS, *args],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    return run_command(METRICS, *args, env=env, timeout=300)
 
 
 @pytest.mark.slow

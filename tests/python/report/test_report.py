@@ -17,7 +17,7 @@ import duckdb
 import pytest
 from playwright.sync_api import BrowserContext
 
-from conftest import ARTIFACTS, ProjectCopy, command
+from conftest import ARTIFACTS, ProjectCopy, command, run_command
 from lending.as_of import read_as_of
 from lending.report.build import Chart, render_page
 
@@ -26,13 +26,7 @@ CHARTS = ("success-rate", "sector-volume", "per-capita-growth", "rejections")
 
 
 def build_report(database: Path, output: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [REPORT_SCRIPT, "--database", str(database), "--output", str(output)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    return run_command(REPORT_SCRIPT, "--database", database, "--output", output, timeout=300)
 
 
 def read_charts(browser: BrowserContext, report: Path) -> dict[str, dict]:
