@@ -229,10 +229,23 @@ def change_a_metric_macro(chain: Chain) -> set[str]:
     month counts as active, not only one with a successful one): no partition is
     validated again, and the aggregates, whose code version covers the macros they call,
     rebuild every month."""
+    project = chain.copy.project
     replace_in(
-        chain.copy.project / "macros" / "metrics" / "transaction_outcome_metrics.sql",
+        project / "macros" / "metrics" / "transaction_outcome_metrics.sql",
         "count(distinct case when is_successful then borrower_id end) as active_borrower_count",
         "count(distinct borrower_id) as active_borrower_count",
+    )
+    # The macro's unit test changes with it: January's four borrowers, February's one.
+    unit_tests = project / "models" / "intermediate" / "finance" / "_finance__models.yml"
+    replace_in(
+        unit_tests,
+        "active_borrower_count: 2\n        - country_code: COL",
+        "active_borrower_count: 4\n        - country_code: COL",
+    )
+    replace_in(
+        unit_tests,
+        "active_borrower_count: 0\n\n  - name: partial_quarters",
+        "active_borrower_count: 1\n\n  - name: partial_quarters",
     )
     return set()
 
