@@ -1,6 +1,10 @@
 {#
     Every raw demographics row with the codes of the validation rules it breaks.
+    The first delivered row for a country and year wins, in file order: a later one is
+    the duplicate.
 #}
+{%- set occurrence = 'row_number() over (partition by country_code, reference_year'
+    ~ ' order by source_file, source_row_number)' -%}
 {%- set rules = [
     ('missing_country_code', 'country_code is null'),
     ('unknown_country', 'country_code is not null and known_country_code is null'),
@@ -14,7 +18,8 @@
         'life_expectancy_years not between 20 and 100'
         ~ ' or median_age_years not between 5 and 80'),
     ('duplicate_country_year',
-        'country_code is not null and reference_year is not null and occurrence > 1'),
+        'country_code is not null and reference_year is not null and '
+        ~ occurrence ~ ' > 1'),
 ] -%}
 
 with
@@ -27,51 +32,20 @@ demographics as (
 
 countries as (
 
-    select country_code from {{ ref('countries') }}
-
-),
-
--- The first delivered row for a country and year wins, in file order.
-numbered as (
-
-    select
-        demographics.*,
-        row_number() over (
-            partition by demographics.country_code, demographics.reference_year
-            order by demographics.source_file, demographics.source_row_number
-        ) as occurrence
-    from demographics
-
-),
-
-facts as (
-
-    select
-        numbered.*,
-        countries.country_code as known_country_code
-    from numbered
-    left join countries
-        on numbered.country_code = countries.country_code
+    select country_code as known_country_code from {{ ref('countries') }}
 
 ),
 
 validated as (
 
     select
-        source_file,
-        source_row_number,
-        partition_year,
-        country_code,
-        reference_year,
-        population,
-        urban_population_pct,
-        literacy_rate_pct,
-        life_expectancy_years,
-        poverty_rate_pct,
-        median_age_years,
+        demographics.*,
         {{ rejection_reasons(rules) | indent(8) }}
-    from facts
+    from demographics
+    left join countries
+        on demographics.country_code = countries.known_country_code
 
 )
 
-select * from validated
+-- The staged rows column for column, plus the rejection reasons and is_valid.
+select * from validated  -- noqa: AM04

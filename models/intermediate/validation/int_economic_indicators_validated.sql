@@ -1,8 +1,12 @@
 {#
     Every raw economic indicator row with the codes of the validation rules it breaks.
     The indicator catalogue (seeds/indicator_catalogue.csv) gives each indicator's unit
-    and plausible range.
+    and plausible range. The first delivered value for a country, indicator and month
+    wins, in file order: a later one is the duplicate.
 #}
+{%- set occurrence = 'row_number() over ('
+    ~ 'partition by country_code, indicator_code, month_start_date'
+    ~ ' order by source_file, source_row_number)' -%}
 {%- set rules = [
     ('missing_country_code', 'country_code is null'),
     ('unknown_country', 'country_code is not null and known_country_code is null'),
@@ -14,7 +18,7 @@
     ('unit_mismatch', "expected_unit != coalesce(indicator_unit, '')"),
     ('duplicate_indicator',
         'country_code is not null and indicator_code is not null'
-        ~ ' and month_start_date is not null and occurrence > 1'),
+        ~ ' and month_start_date is not null and ' ~ occurrence ~ ' > 1'),
 ] -%}
 
 with
@@ -27,14 +31,14 @@ indicators as (
 
 countries as (
 
-    select country_code from {{ ref('countries') }}
+    select country_code as known_country_code from {{ ref('countries') }}
 
 ),
 
 catalogue as (
 
     select
-        indicator_code,
+        indicator_code as catalogued_indicator_code,
         unit as expected_unit,
         min_value,
         max_value
@@ -42,52 +46,18 @@ catalogue as (
 
 ),
 
--- The first delivered value for a country, indicator and month wins, in file order.
-numbered as (
-
-    select
-        indicators.*,
-        row_number() over (
-            partition by
-                indicators.country_code,
-                indicators.indicator_code,
-                indicators.month_start_date
-            order by indicators.source_file, indicators.source_row_number
-        ) as occurrence
-    from indicators
-
-),
-
-facts as (
-
-    select
-        numbered.*,
-        countries.country_code as known_country_code,
-        catalogue.expected_unit,
-        catalogue.min_value,
-        catalogue.max_value
-    from numbered
-    left join countries
-        on numbered.country_code = countries.country_code
-    left join catalogue
-        on numbered.indicator_code = catalogue.indicator_code
-
-),
-
 validated as (
 
     select
-        source_file,
-        source_row_number,
-        partition_year,
-        country_code,
-        indicator_code,
-        month_start_date,
-        indicator_value,
-        indicator_unit,
+        indicators.*,
         {{ rejection_reasons(rules) | indent(8) }}
-    from facts
+    from indicators
+    left join countries
+        on indicators.country_code = countries.known_country_code
+    left join catalogue
+        on indicators.indicator_code = catalogue.catalogued_indicator_code
 
 )
 
-select * from validated
+-- The staged rows column for column, plus the rejection reasons and is_valid.
+select * from validated  -- noqa: AM04
