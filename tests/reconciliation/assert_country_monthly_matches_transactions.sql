@@ -24,15 +24,7 @@ from_transactions as (
 
 from_mart as (
 
-    select
-        country_code,
-        month_start_date,
-        transaction_count,
-        settled_count,
-        completed_count,
-        volume_usd,
-        disbursed_usd
-    from {{ ref('fct_country_monthly') }}
+    select * from {{ ref('fct_country_monthly') }}
     -- The grid's months without transactions are not compared: they hold zeros.
     where transaction_count != 0
 

@@ -21,16 +21,7 @@ sectors_summed as (
 
 countries as (
 
-    select
-        country_code,
-        month_start_date,
-        transaction_count,
-        settled_count,
-        completed_count,
-        disbursed_usd,
-        repaid_usd,
-        volume_usd
-    from {{ ref('fct_country_monthly') }}
+    select * from {{ ref('fct_country_monthly') }}
 
 )
 
