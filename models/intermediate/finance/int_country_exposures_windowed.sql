@@ -33,6 +33,8 @@ monthly as (
     select
         country_months.country_code,
         country_months.month_start_date,
+        country_months.is_quarter_complete,
+        country_months.is_year_complete,
         {{ zero_when_inactive('activity', [
             'disbursed_usd', 'repaid_usd', 'interest_received_usd', 'completed_count',
             'settled_count',
@@ -49,6 +51,8 @@ windowed as (
     select
         country_code,
         month_start_date,
+        is_quarter_complete,
+        is_year_complete,
         sum(disbursed_usd - repaid_usd) over (
             partition by country_code order by month_start_date
             rows between unbounded preceding and current row

@@ -1,9 +1,9 @@
 {#
-    Every country in the countries seed for every month from the first to the last month
-    with valid transactions, whether or not the country had any: the dense grid the
-    monthly marts are built on.
+    Every country in the countries seed for every month of the grid
+    (int_months_with_period_completeness), whether or not the country had any
+    transactions: the dense grid the monthly marts are built on, with the flags that say
+    whether the month's quarter and year are complete.
 #}
-{%- set of_valid_rows = ' from ' ~ ref('int_transactions_validated') ~ ' where is_valid)' -%}
 with
 
 countries as (
@@ -14,10 +14,11 @@ countries as (
 
 months as (
 
-    {{ month_spine(
-        start_month='(select min(month_start_date)' ~ of_valid_rows,
-        end_month='(select max(month_start_date)' ~ of_valid_rows
-    ) | indent(4) }}
+    select
+        month_start_date,
+        is_quarter_complete,
+        is_year_complete
+    from {{ ref('int_months_with_period_completeness') }}
 
 ),
 
@@ -25,7 +26,9 @@ spined as (
 
     select
         countries.country_code,
-        months.month_start_date
+        months.month_start_date,
+        months.is_quarter_complete,
+        months.is_year_complete
     from countries
     cross join months
 

@@ -1,15 +1,18 @@
 {#
-    Every month of the grid (the first to the latest month with valid transactions), with
-    its quarter and year and whether the data covers them whole: a quarter or year is
-    partial until its last month is delivered (and the first ones if the data started in
-    the middle of them).
+    Every month from the first to the latest month with valid transactions (the grid the
+    monthly marts are built on), with its quarter and year and whether the data covers
+    them whole: a quarter or year is partial until its last month is delivered (and the
+    first ones if the data started in the middle of them).
 #}
+{%- set of_valid_rows = ' from ' ~ ref('int_transactions_validated') ~ ' where is_valid)' -%}
 with
 
 months as (
 
-    select distinct month_start_date
-    from {{ ref('int_country_months_spined') }}
+    {{ month_spine(
+        start_month='(select min(month_start_date)' ~ of_valid_rows,
+        end_month='(select max(month_start_date)' ~ of_valid_rows
+    ) | indent(4) }}
 
 ),
 

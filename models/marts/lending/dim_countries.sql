@@ -8,37 +8,21 @@ countries as (
 
 demographics as (
 
-    select
-        country_code,
-        reference_year,
-        population,
-        urban_population_pct,
-        literacy_rate_pct,
-        life_expectancy_years,
-        poverty_rate_pct,
-        median_age_years
-    from {{ ref('int_demographics_validated') }}
+    select * from {{ ref('int_demographics_validated') }}
     where is_valid
 
 ),
 
-latest_years as (
+-- Valid rows are unique per country and year (a later copy is rejected as a duplicate).
+ranked_demographics as (
 
     select
-        country_code,
-        max(reference_year) as reference_year
+        demographics.*,
+        row_number() over (
+            partition by demographics.country_code
+            order by demographics.reference_year desc
+        ) as recency
     from demographics
-    group by country_code
-
-),
-
-latest_demographics as (
-
-    select demographics.*
-    from demographics
-    inner join latest_years
-        on demographics.country_code = latest_years.country_code
-        and demographics.reference_year = latest_years.reference_year
 
 ),
 
@@ -52,16 +36,17 @@ joined as (
         countries.currency_name,
         countries.subregion,
         countries.exchange_rate_regime,
-        latest_demographics.reference_year as demographics_year,
-        latest_demographics.population,
-        latest_demographics.urban_population_pct,
-        latest_demographics.literacy_rate_pct,
-        latest_demographics.life_expectancy_years,
-        latest_demographics.poverty_rate_pct,
-        latest_demographics.median_age_years
+        ranked_demographics.reference_year as demographics_year,
+        ranked_demographics.population,
+        ranked_demographics.urban_population_pct,
+        ranked_demographics.literacy_rate_pct,
+        ranked_demographics.life_expectancy_years,
+        ranked_demographics.poverty_rate_pct,
+        ranked_demographics.median_age_years
     from countries
-    left join latest_demographics
-        on countries.country_code = latest_demographics.country_code
+    left join ranked_demographics
+        on countries.country_code = ranked_demographics.country_code
+        and ranked_demographics.recency = 1
 
 )
 

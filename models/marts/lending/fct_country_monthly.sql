@@ -6,16 +6,6 @@ country_months as (
 
 ),
 
-periods as (
-
-    select
-        month_start_date,
-        is_quarter_complete,
-        is_year_complete
-    from {{ ref('int_months_with_period_completeness') }}
-
-),
-
 activity as (
 
     select * from {{ ref('int_transactions_aggregated_to_country_months') }}
@@ -24,15 +14,7 @@ activity as (
 
 indicators as (
 
-    select
-        country_code,
-        month_start_date,
-        gdp_growth_pct,
-        inflation_pct,
-        local_per_usd,
-        local_per_usd_change_pct,
-        policy_rate_pct
-    from {{ ref('int_indicators_pivoted_to_country_months') }}
+    select * from {{ ref('int_indicators_pivoted_to_country_months') }}
 
 ),
 
@@ -49,11 +31,7 @@ demographics as (
 
 countries as (
 
-    select
-        country_code,
-        country_name,
-        subregion
-    from {{ ref('countries') }}
+    select * from {{ ref('countries') }}
 
 ),
 
@@ -64,8 +42,8 @@ joined as (
         countries.country_name,
         countries.subregion,
         country_months.month_start_date,
-        periods.is_quarter_complete,
-        periods.is_year_complete,
+        country_months.is_quarter_complete,
+        country_months.is_year_complete,
         {{ zero_when_inactive('activity', [
             'transaction_count', 'completed_count', 'failed_count', 'reversed_count',
             'pending_count', 'settled_count',
@@ -89,8 +67,6 @@ joined as (
     from country_months
     inner join countries
         on country_months.country_code = countries.country_code
-    inner join periods
-        on country_months.month_start_date = periods.month_start_date
     left join activity
         on country_months.country_code = activity.country_code
         and country_months.month_start_date = activity.month_start_date

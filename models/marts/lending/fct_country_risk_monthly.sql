@@ -12,37 +12,13 @@ exposures as (
 
 countries as (
 
-    select
-        country_code,
-        country_name
-    from {{ ref('countries') }}
+    select * from {{ ref('countries') }}
 
 ),
 
 indicators as (
 
-    select
-        country_code,
-        month_start_date,
-        gdp_growth_pct,
-        inflation_pct,
-        unemployment_pct,
-        trade_balance_usd_mn,
-        fdi_inflows_usd_mn,
-        public_debt_pct_gdp,
-        policy_rate_pct,
-        local_per_usd
-    from {{ ref('int_indicators_pivoted_to_country_months') }}
-
-),
-
-periods as (
-
-    select
-        month_start_date,
-        is_quarter_complete,
-        is_year_complete
-    from {{ ref('int_months_with_period_completeness') }}
+    select * from {{ ref('int_indicators_pivoted_to_country_months') }}
 
 ),
 
@@ -70,8 +46,8 @@ joined as (
         with_share.country_code,
         with_share.country_name,
         with_share.month_start_date,
-        periods.is_quarter_complete,
-        periods.is_year_complete,
+        with_share.is_quarter_complete,
+        with_share.is_year_complete,
         with_share.outstanding_usd,
         with_share.share_of_portfolio,
         with_share.disbursed_last_12_months_usd,
@@ -92,8 +68,6 @@ joined as (
             indicators.local_per_usd / nullif(year_earlier.local_per_usd, 0) - 1
         ) as local_per_usd_change_12_months_pct
     from with_share
-    inner join periods
-        on with_share.month_start_date = periods.month_start_date
     left join indicators
         on with_share.country_code = indicators.country_code
         and with_share.month_start_date = indicators.month_start_date

@@ -6,23 +6,9 @@ country_months as (
 
 ),
 
-periods as (
-
-    select
-        month_start_date,
-        is_quarter_complete,
-        is_year_complete
-    from {{ ref('int_months_with_period_completeness') }}
-
-),
-
 sectors as (
 
-    select
-        sector_code,
-        sector_name,
-        sector_group
-    from {{ ref('sectors') }}
+    select * from {{ ref('sectors') }}
 
 ),
 
@@ -40,8 +26,8 @@ joined as (
         sectors.sector_group,
         country_months.country_code,
         country_months.month_start_date,
-        periods.is_quarter_complete,
-        periods.is_year_complete,
+        country_months.is_quarter_complete,
+        country_months.is_year_complete,
         {{ zero_when_inactive('activity', [
             'transaction_count', 'completed_count', 'failed_count', 'reversed_count',
             'pending_count', 'settled_count',
@@ -50,8 +36,6 @@ joined as (
         {{ zero_when_inactive('activity', ['disbursed_usd', 'repaid_usd', 'volume_usd']) }}
     from country_months
     cross join sectors
-    inner join periods
-        on country_months.month_start_date = periods.month_start_date
     left join activity
         on sectors.sector_code = activity.sector_code
         and country_months.country_code = activity.country_code
