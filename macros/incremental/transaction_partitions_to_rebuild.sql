@@ -63,31 +63,20 @@
         ),
 
         first_disbursed_before as (
-            select stored.loan_id, min(stored.transaction_at) as first_disbursed_at
-            from {{ this }} as stored
-            inner join touched_loans
-                on stored.loan_id = touched_loans.loan_id
-            where
-                stored.transaction_type = 'disbursement'
-                and stored.is_successful
-            group by stored.loan_id
+            {{- _first_disbursements_of_touched_loans(this) | indent(4) }}
         ),
 
         first_disbursed_after as (
-            select disbursements.loan_id, min(disbursements.transaction_at) as first_disbursed_at
-            from (
-                select loan_id, transaction_type, is_successful, transaction_at from kept
-                union all
-                select loan_id, transaction_type, is_successful, transaction_at
-                from {{ deliveries }}
-                where {{ in_partitions(changed) }}
-            ) as disbursements
-            inner join touched_loans
-                on disbursements.loan_id = touched_loans.loan_id
-            where
-                disbursements.transaction_type = 'disbursement'
-                and disbursements.is_successful
-            group by disbursements.loan_id
+            {%- set rows_now -%}
+                (
+                    select loan_id, transaction_type, is_successful, transaction_at from kept
+                    union all
+                    select loan_id, transaction_type, is_successful, transaction_at
+                    from {{ deliveries }}
+                    where {{ in_partitions(changed) }}
+                )
+            {%- endset %}
+            {{- _first_disbursements_of_touched_loans(rows_now) | indent(4) }}
         ),
 
         loans_whose_first_disbursement_moved as (
@@ -118,4 +107,17 @@
         {%- do partitions.append([row[0] | int, row[1] | int]) -%}
     {%- endfor -%}
     {{ return(partitions | sort) }}
+{% endmacro %}
+
+{# Each touched loan's first successful disbursement among `rows` (a relation or a
+   parenthesised select): the date loan_never_disbursed judges its payments by. #}
+{% macro _first_disbursements_of_touched_loans(rows) %}
+        select candidate.loan_id, min(candidate.transaction_at) as first_disbursed_at
+        from {{ rows }} as candidate
+        inner join touched_loans
+            on candidate.loan_id = touched_loans.loan_id
+        where
+            candidate.transaction_type = 'disbursement'
+            and candidate.is_successful
+        group by candidate.loan_id
 {% endmacro %}
