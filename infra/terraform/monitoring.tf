@@ -29,6 +29,8 @@ resource "aws_sns_topic_policy" "alerts" {
   policy = data.aws_iam_policy_document.alerts_topic.json
 }
 
+# The orchestrator and the watchdog publish with their own roles' policies (AlertOnFailure,
+# Alert): in one account either policy suffices, so the topic's names only the service.
 data "aws_iam_policy_document" "alerts_topic" {
   source_policy_documents = [data.aws_iam_policy_document.tls_only["alerts_topic"].json]
 
@@ -47,15 +49,6 @@ data "aws_iam_policy_document" "alerts_topic" {
     }
   }
 
-  statement {
-    sid       = "OrchestratorAndWatchdogPublish"
-    actions   = ["sns:Publish"]
-    resources = [aws_sns_topic.alerts.arn]
-    principals {
-      type        = "AWS"
-      identifiers = [aws_iam_role.this["orchestrator"].arn, aws_iam_role.this["watchdog"].arn]
-    }
-  }
 }
 
 resource "aws_sns_topic_subscription" "alert_emails" {
