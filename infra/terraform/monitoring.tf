@@ -29,6 +29,8 @@ resource "aws_sns_topic_policy" "alerts" {
   policy = data.aws_iam_policy_document.alerts_topic.json
 }
 
+# The orchestrator and the watchdog publish with their own roles' policies (AlertOnFailure,
+# Alert): in one account either policy suffices, so the topic's names only the service.
 data "aws_iam_policy_document" "alerts_topic" {
   source_policy_documents = [data.aws_iam_policy_document.tls_only["alerts_topic"].json]
 
@@ -47,15 +49,6 @@ data "aws_iam_policy_document" "alerts_topic" {
     }
   }
 
-  statement {
-    sid       = "OrchestratorAndWatchdogPublish"
-    actions   = ["sns:Publish"]
-    resources = [aws_sns_topic.alerts.arn]
-    principals {
-      type        = "AWS"
-      identifiers = [aws_iam_role.this["orchestrator"].arn, aws_iam_role.this["watchdog"].arn]
-    }
-  }
 }
 
 resource "aws_sns_topic_subscription" "alert_emails" {
@@ -134,72 +127,62 @@ resource "aws_cloudwatch_metric_alarm" "rejected_share" {
 locals {
   # A month of builds at a glance: one point a day.
   dashboard_period = 86400
-  dashboard_widgets = [
+  # The metric graphs, two to a row in this order, each the maximum of its metrics unless
+  # it says otherwise; the alarms below them (dashboard_widgets).
+  dashboard_graphs = [
     {
-      type = "metric", x = 0, y = 0, width = 12, height = 6
-      properties = {
-        title   = "Build succeeded (1) or failed (0)"
-        region  = local.region, view = "timeSeries", stat = "Minimum", period = local.dashboard_period
-        metrics = [[local.metrics_namespace, "BuildSucceeded", "Environment", var.environment]]
-      }
+      title   = "Build succeeded (1) or failed (0)"
+      stat    = "Minimum"
+      metrics = [[local.metrics_namespace, "BuildSucceeded", "Environment", var.environment]]
     },
     {
-      type = "metric", x = 12, y = 0, width = 12, height = 6
-      properties = {
-        title  = "Build duration (s) and models built"
-        region = local.region, view = "timeSeries", stat = "Maximum", period = local.dashboard_period
-        metrics = [
-          [local.metrics_namespace, "BuildDurationSeconds", "Environment", var.environment],
-          [local.metrics_namespace, "ModelsBuilt", "Environment", var.environment, { yAxis = "right" }],
-        ]
-      }
+      title = "Build duration (s) and models built"
+      metrics = [
+        [local.metrics_namespace, "BuildDurationSeconds", "Environment", var.environment],
+        [local.metrics_namespace, "ModelsBuilt", "Environment", var.environment, { yAxis = "right" }],
+      ]
     },
     {
-      type = "metric", x = 0, y = 6, width = 12, height = 6
-      properties = {
-        title  = "Tests passed, warned and failed"
-        region = local.region, view = "timeSeries", stat = "Maximum", period = local.dashboard_period
-        metrics = [
-          [local.metrics_namespace, "TestsPassed", "Environment", var.environment],
-          [local.metrics_namespace, "TestsWarned", "Environment", var.environment],
-          [local.metrics_namespace, "TestsFailed", "Environment", var.environment],
-        ]
-      }
+      title = "Tests passed, warned and failed"
+      metrics = [
+        [local.metrics_namespace, "TestsPassed", "Environment", var.environment],
+        [local.metrics_namespace, "TestsWarned", "Environment", var.environment],
+        [local.metrics_namespace, "TestsFailed", "Environment", var.environment],
+      ]
     },
     {
-      type = "metric", x = 12, y = 6, width = 12, height = 6
-      properties = {
-        title  = "Rejected share per source (alarm above the line)"
-        region = local.region, view = "timeSeries", stat = "Maximum", period = local.dashboard_period
-        metrics = [
-          for source in local.rejected_share_sources :
-          [local.metrics_namespace, "RejectedShare", "Environment", var.environment, "Source", source]
-        ]
-        annotations = { horizontal = [{ label = "max_rejected_share", value = var.max_rejected_share }] }
-      }
+      title = "Rejected share per source (alarm above the line)"
+      metrics = [
+        for source in local.rejected_share_sources :
+        [local.metrics_namespace, "RejectedShare", "Environment", var.environment, "Source", source]
+      ]
+      annotations = { horizontal = [{ label = "max_rejected_share", value = var.max_rejected_share }] }
     },
     {
-      type = "metric", x = 0, y = 12, width = 12, height = 6
-      properties = {
-        title  = "Rows in each public mart"
-        region = local.region, view = "timeSeries", stat = "Maximum", period = local.dashboard_period
-        # Every mart the build reports, without listing them here.
-        metrics = [[{
-          expression = "SEARCH('{${local.metrics_namespace},Environment,Mart} MetricName=\"MartRows\" Environment=\"${var.environment}\"', 'Maximum', ${local.dashboard_period})"
-          id         = "mart_rows"
-        }]]
-      }
+      title = "Rows in each public mart"
+      # Every mart the build reports, without listing them here.
+      metrics = [[{
+        expression = "SEARCH('{${local.metrics_namespace},Environment,Mart} MetricName=\"MartRows\" Environment=\"${var.environment}\"', 'Maximum', ${local.dashboard_period})"
+        id         = "mart_rows"
+      }]]
     },
     {
-      type = "metric", x = 12, y = 12, width = 12, height = 6
-      properties = {
-        title   = "Stale sources"
-        region  = local.region, view = "timeSeries", stat = "Maximum", period = local.dashboard_period
-        metrics = [[local.metrics_namespace, "StaleSourceCount", "Environment", var.environment]]
-      }
+      title   = "Stale sources"
+      metrics = [[local.metrics_namespace, "StaleSourceCount", "Environment", var.environment]]
     },
-    {
-      type = "alarm", x = 0, y = 18, width = 24, height = 4
+  ]
+  dashboard_widgets = concat(
+    [
+      for index, graph in local.dashboard_graphs : {
+        type = "metric", x = index % 2 * 12, y = floor(index / 2) * 6, width = 12, height = 6
+        properties = merge(
+          { region = local.region, view = "timeSeries", stat = "Maximum", period = local.dashboard_period },
+          graph,
+        )
+      }
+    ],
+    [{
+      type = "alarm", x = 0, y = ceil(length(local.dashboard_graphs) / 2) * 6, width = 24, height = 4
       properties = {
         title = "Alarms"
         alarms = concat(
@@ -207,8 +190,8 @@ locals {
           [for alarm in aws_cloudwatch_metric_alarm.rejected_share : alarm.arn],
         )
       }
-    },
-  ]
+    }],
+  )
 }
 
 resource "aws_cloudwatch_dashboard" "pipeline" {

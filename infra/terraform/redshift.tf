@@ -29,8 +29,8 @@ resource "aws_redshiftserverless_workgroup" "warehouse" {
   namespace_name = aws_redshiftserverless_namespace.warehouse.namespace_name
   workgroup_name = local.name
 
-  base_capacity = var.base_capacity_rpu
-  max_capacity  = var.max_capacity_rpu
+  base_capacity = var.capacity_rpu.base
+  max_capacity  = var.capacity_rpu.max
 
   publicly_accessible  = false
   enhanced_vpc_routing = true

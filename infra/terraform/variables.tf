@@ -190,25 +190,21 @@ variable "admin_username" {
   }
 }
 
-variable "base_capacity_rpu" {
-  type        = number
-  description = "Redshift Serverless base capacity in RPUs (8 to 512, in steps of 8)."
-  default     = 8
+variable "capacity_rpu" {
+  type = object({
+    base = optional(number, 8)
+    max  = optional(number, 64)
+  })
+  description = "Redshift Serverless capacity in RPUs: base (8 to 512) and the ceiling the workgroup may scale to (up to 5632), which caps the cost of a runaway query; multiples of 8, base at most max."
+  default     = {}
 
   validation {
-    condition     = var.base_capacity_rpu >= 8 && var.base_capacity_rpu <= 512 && var.base_capacity_rpu % 8 == 0
-    error_message = "base_capacity_rpu must be a multiple of 8 between 8 and 512."
-  }
-}
-
-variable "max_capacity_rpu" {
-  type        = number
-  description = "Ceiling on the RPUs the workgroup may scale to: caps the cost of a runaway query."
-  default     = 64
-
-  validation {
-    condition     = var.max_capacity_rpu >= 8 && var.max_capacity_rpu <= 5632 && var.max_capacity_rpu % 8 == 0
-    error_message = "max_capacity_rpu must be a multiple of 8 between 8 and 5632."
+    condition = (
+      var.capacity_rpu.base >= 8 && var.capacity_rpu.base <= 512 && var.capacity_rpu.base % 8 == 0
+      && var.capacity_rpu.max <= 5632 && var.capacity_rpu.max % 8 == 0
+      && var.capacity_rpu.base <= var.capacity_rpu.max
+    )
+    error_message = "capacity_rpu.base must be a multiple of 8 between 8 and 512, capacity_rpu.max a multiple of 8 from base up to 5632."
   }
 }
 

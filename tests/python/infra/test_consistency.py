@@ -197,8 +197,12 @@ def _dashboard_metric_names(config: Terraform) -> tuple[set[str], list[str]]:
     names: set[str] = set()
     problems = []
     namespace = "${local.metrics_namespace}"
-    for widget in config.locals["dashboard_widgets"]:
-        metrics = widget.get("properties", {}).get("metrics", [])
+    # The metric widgets are built from local.dashboard_graphs, one each.
+    widgets = config.locals["dashboard_widgets"]
+    if "local.dashboard_graphs" not in str(widgets):
+        problems.append("dashboard: the widgets are not built from local.dashboard_graphs")
+    for graph in config.locals["dashboard_graphs"]:
+        metrics = graph.get("metrics", [])
         if isinstance(metrics, str):  # a for expression, kept as text
             names.update(re.findall(r"local\.metrics_namespace,\s*\"(\w+)\"", metrics))
             continue
