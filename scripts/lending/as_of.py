@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from lending import settings
+from lending import cli, settings
 
 # The sentence of the landing page (models/_overview.md) the stamp replaces.
 PLACEHOLDER = (
@@ -130,8 +130,7 @@ def main(argv: list[str] | None = None) -> int:
             as_of = read_as_of(con)
         stamp_docs(args.target, as_of)
     except AsOfError as error:
-        print(f"lending-stamp-docs: error: {error}", file=sys.stderr)
-        return 1
+        return cli.fail(parser.prog, error)
     print(f"Docs site in {args.target} stamped: {as_of.sentence()}")
     return 0
 

@@ -20,7 +20,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from lending import settings
+from lending import cli, settings
 from lending.build import summary as summarize_build
 from lending.locking import LockError, exclusive_lock, restrict_new_files
 from lending.monitoring import run_metrics
@@ -36,8 +36,7 @@ def main(argv: list[str] | None = None) -> int:
         with exclusive_lock(database):
             return _build(dbt_args, database)
     except LockError as error:
-        print(f"lending-build: error: {error}", file=sys.stderr)
-        return 1
+        return cli.fail("lending-build", error)
 
 
 def _build(dbt_args: list[str], database: Path) -> int:

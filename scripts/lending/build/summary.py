@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from lending import settings
+from lending import cli, settings
 from lending.definitions import success_rate_sql
 
 
@@ -179,7 +179,7 @@ def report(database: Path, run_results: Path, raw_data: Path, build_failed: bool
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="lending-summary", description=__doc__.split("\n\n")[0])
     settings.add_database_option(parser, "the build wrote")
     parser.add_argument(
         "--run-results",
@@ -201,11 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     for path in (args.database, args.run_results):
         if not path.exists():
-            print(
-                f"lending-summary: error: {path} not found; run `make run` first",
-                file=sys.stderr,
-            )
-            return 1
+            return cli.fail(parser.prog, f"{path} not found; run `make run` first")
     print(report(args.database, args.run_results, args.raw_data, args.build_failed))
     return 0
 

@@ -28,6 +28,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
+from lending import cli
 from lending.settings import PROJECT_ROOT, SOURCES_YAML, raw_data_path
 
 # ASCII digits only: `\d` also matches other scripts' digits (full-width ones, U+FF10 to
@@ -216,7 +217,7 @@ def check_file(path: Path, table: Table) -> tuple[str | None, int]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="lending-check-raw", description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "raw_data",
         nargs="?",
@@ -227,8 +228,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quiet", action="store_true", help="print only problems")
     args = parser.parse_args(argv)
     if not args.raw_data.is_dir():
-        print(f"lending-check-raw: error: {args.raw_data} not found; {REGENERATE}", file=sys.stderr)
-        return 1
+        return cli.fail(parser.prog, f"{args.raw_data} not found; {REGENERATE}")
     found: list[str] = []
     files = rows = 0
     for table in load_tables():

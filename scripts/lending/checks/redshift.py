@@ -268,7 +268,7 @@ def check_lengths_against_data(manifest: dict, database: Path) -> list[Problem]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="check_redshift_sql.py",
+        prog="lending-redshift-check",
         description=__doc__.split("\n\n")[0],
         epilog="Example: lending-redshift-check --duckdb data/lending_research.duckdb",
     )

@@ -22,6 +22,8 @@ from pathlib import Path
 from detect_secrets import SecretsCollection
 from detect_secrets.settings import transient_settings
 
+from lending import cli
+
 BASELINE = ".secrets.baseline"
 # Parallel scans: few, the machine is shared.
 PROCESSES = 2
@@ -145,8 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         baseline = json.loads(baseline_path.read_text())
         baseline = with_plugin_paths_from(baseline, baseline_path.parent)
     except FileNotFoundError as error:
-        print(f"lending-secrets-history: error: {error}", file=sys.stderr)
-        return 2
+        return cli.fail(parser.prog, error, status=2)
     findings, scanned = scan_history(args.repo, baseline)
     commits = len(git(args.repo, "rev-list", "--all").split())
     if findings:

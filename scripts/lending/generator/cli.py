@@ -11,7 +11,7 @@ same bytes. The dataset is written to a temporary sibling directory and swapped 
 end, so an interrupted run leaves the previous dataset as it was; the swap into the folder
 the build reads waits for a running build (lending.locking). Only a folder this generator
 wrote is ever replaced: its manifest in the generator's format, nothing else in it. An s3://bucket/prefix
-output is generated locally, then published there in the same layout (publish_dataset.py).
+output is generated locally, then published there in the same layout (lending-publish).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn, TypeVar
 
+from lending.cli import fail
 from lending.generator.dataset import (
     DatasetError,
     Options,
@@ -34,6 +35,7 @@ from lending.generator.dataset import (
 from lending.locking import LockError, restrict_new_files
 from lending.settings import raw_data_path
 
+PROG = "lending-generate"
 DEFAULT_SEED = 20240831
 DEFAULT_TRANSACTIONS = 50_000
 # Below this many transactions a run takes about a second: progress would only be noise.
@@ -92,7 +94,7 @@ def output_location(text: str) -> Path | str:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineErrorParser(
-        prog="generate_data.py",
+        prog=PROG,
         description=__doc__.split("\n\n")[0],
         epilog=(
             "Examples:\n"
@@ -224,13 +226,11 @@ def main(argv: list[str] | None = None) -> int:
         try:
             clean_up_after_dead_runs(args.output.resolve())
         except OSError as error:
-            print(f"generate_data.py: error: {args.output}: {error}", file=sys.stderr)
-            return 1
+            return fail(PROG, f"{args.output}: {error}")
     try:
         options = resolve_options(args)
     except DatasetError as error:
-        print(f"generate_data.py: error: {error}", file=sys.stderr)
-        return 2
+        return fail(PROG, error, status=2)
     show_progress = not args.quiet and options.transactions >= PROGRESS_THRESHOLD
     try:
         if args.skip_if_current and _is_current(args.output, options):
@@ -246,8 +246,7 @@ def main(argv: list[str] | None = None) -> int:
             on_progress=_progress_printer(options.transactions) if show_progress else None,
         )
     except (DatasetError, LockError) as error:
-        print(f"generate_data.py: error: {error}", file=sys.stderr)
-        return 1
+        return fail(PROG, error)
     except KeyboardInterrupt:
         outcome = (
             "was left as it was"
@@ -255,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
             # The old _manifest.json stays until every new file is up: rerun to finish.
             else "keeps its previous manifest; run again to finish publishing"
         )
-        print(f"generate_data.py: interrupted; {args.output} {outcome}", file=sys.stderr)
+        print(f"{PROG}: interrupted; {args.output} {outcome}", file=sys.stderr)
         return 130
     if not args.quiet:
         rows = manifest["rows"]

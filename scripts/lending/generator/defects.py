@@ -111,13 +111,18 @@ def defect_count(rate: float, rows: int) -> int:
     return round(rate * rows)
 
 
+def _row_mask(n: int, rows: np.ndarray) -> pa.Array:
+    """A boolean array of length `n`, true at `rows`."""
+    flags = np.zeros(n, dtype=bool)
+    flags[rows] = True
+    return pa.array(flags)
+
+
 def _replace(column: pa.ChunkedArray | pa.Array, rows: np.ndarray, value: object) -> pa.Array:
     """`column` with `rows` set to `value` (None for null)."""
     if len(rows) == 0:
         return column
-    mask = np.zeros(len(column), dtype=bool)
-    mask[rows] = True
-    return pc.if_else(pa.array(mask), pa.scalar(value, column.type), column)
+    return pc.if_else(_row_mask(len(column), rows), pa.scalar(value, column.type), column)
 
 
 def _set_column(table: pa.Table, column: str, values: pa.Array) -> pa.Table:
@@ -203,11 +208,6 @@ def inject_transaction_defects(
         nonlocal table
         table = _set_column(table, column, values)
 
-    def mask(selected: np.ndarray) -> pa.Array:
-        flags = np.zeros(n, dtype=bool)
-        flags[selected] = True
-        return pa.array(flags)
-
     # Values first, while the columns hold no nulls; nulls last.
     loan = table["loan_id"].to_numpy().copy()
     never = rows["loan_never_disbursed"]
@@ -215,14 +215,14 @@ def inject_transaction_defects(
     put("loan_id", pa.array(loan))
 
     amount = pc.if_else(
-        mask(rows["non_positive_amount"]), pc.negate(table["amount"]), table["amount"]
+        _row_mask(n, rows["non_positive_amount"]), pc.negate(table["amount"]), table["amount"]
     )
     absurd = rows["absurd_amount"]
     absurd_values = pa.array(
         [Decimal(f"{ABSURD_AMOUNT_USD * local_per_usd[country[row]]:.2f}") for row in absurd],
         pa.decimal128(18, 2),
     )
-    put("amount", pc.replace_with_mask(amount, mask(absurd), absurd_values))
+    put("amount", pc.replace_with_mask(amount, _row_mask(n, absurd), absurd_values))
 
     stamp = table["transaction_at"].to_numpy().astype("datetime64[us]")
     into_month = rng.integers(0, 28 * MICROSECONDS_PER_DAY, n).astype("timedelta64[us]")

@@ -31,7 +31,7 @@ from typing import Any
 
 import duckdb
 
-from lending import settings
+from lending import cli, settings
 from lending.monitoring.metrics import ENVIRONMENT_DIMENSION, METRICS, NAMESPACE, SOURCES
 
 # Write-audit-publish: the build writes the marts to an audit schema and publishes them to
@@ -343,8 +343,7 @@ def main(argv: list[str] | None = None) -> int:
             sources=args.sources,
         )
     except (MetricsError, duckdb.Error, OSError) as error:
-        print(f"lending-metrics: error: {error}", file=sys.stderr)
-        return 1
+        return cli.fail(parser.prog, error)
     where = f"{args.output}" + (f" and CloudWatch ({NAMESPACE})" if args.cloudwatch else "")
     print(f"Run metrics: {len(lines)} values to {where}.")
     for line in lines:

@@ -1,7 +1,7 @@
 """Publish a generated dataset to S3, in the same layout, for Redshift Spectrum to read.
 
-  publish_dataset.py data/raw s3://bucket/prefix     upload a dataset already generated
-  generate_data.py --output s3://bucket/prefix       generate, then upload (calls this)
+  lending-publish data/raw s3://bucket/prefix        upload a dataset already generated
+  lending-generate --output s3://bucket/prefix       generate, then upload (calls this)
 
 Every Parquet file of the dataset's _manifest.json goes to s3://bucket/prefix/<same path>
 (transactions/year=YYYY/month=MM/part-0.parquet, ...). The manifest is uploaded last, so a
@@ -37,6 +37,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
+from lending import cli
 from lending.generator.dataset import (
     MANIFEST_NAME,
     OWN_ENTRIES,
@@ -220,18 +221,17 @@ def generate_to_s3(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="publish_dataset.py",
+        prog="lending-publish",
         description=__doc__.split("\n\n")[0],
         epilog="Example: lending-publish data/raw s3://lending-lake/raw",
     )
-    parser.add_argument("dataset", type=Path, help="a folder written by generate_data.py")
+    parser.add_argument("dataset", type=Path, help="a folder written by lending-generate")
     parser.add_argument("uri", help="destination, s3://bucket/prefix")
     args = parser.parse_args(argv)
     try:
         manifest = publish(args.dataset, args.uri)
     except DatasetError as error:
-        print(f"publish_dataset.py: error: {error}", file=sys.stderr)
-        return 1
+        return cli.fail(parser.prog, error)
     print(f"Published {len(manifest['files'])} files from {args.dataset} to {args.uri}.")
     return 0
 

@@ -29,7 +29,7 @@ from markupsafe import Markup, escape
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
-from lending import settings
+from lending import cli, settings
 from lending.as_of import AsOf, read_as_of
 from lending.definitions import success_rate_sql
 
@@ -571,7 +571,7 @@ def build_report(database: Path) -> tuple[str, list[Chart]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="lending-report", description=__doc__.split("\n\n")[0])
     settings.add_database_option(parser, "with the marts")
     parser.add_argument(
         "--output",
@@ -583,8 +583,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         page, charts = build_report(args.database)
     except ReportError as error:
-        print(f"build_report.py: error: {error}", file=sys.stderr)
-        return 1
+        return cli.fail(parser.prog, error)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(page, encoding="utf-8")
     print(f"Wrote {args.output} ({len(page.encode()) / 1e6:.1f} MB)")

@@ -89,9 +89,9 @@ def test_rows_sit_in_the_partition_of_their_date(raw) -> None:
     assert scalar(raw, "select count(*) from demographics where year != reference_year") == 0
 
 
-def test_file_schemas(default_dataset: Path) -> None:
-    schema = pq.read_schema(next((default_dataset / "transactions").rglob("*.parquet")))
-    assert {field.name: field.type for field in schema} == {
+# Each file's columns in order, with their Arrow types (the sources YAML's contract).
+FILE_SCHEMAS: dict[str, dict[str, pa.DataType]] = {
+    "transactions": {
         "transaction_id": pa.int64(),
         "loan_id": pa.int64(),
         "borrower_id": pa.int64(),
@@ -102,26 +102,31 @@ def test_file_schemas(default_dataset: Path) -> None:
         "amount": pa.decimal128(18, 2),
         "currency_code": pa.string(),
         "transaction_at": pa.timestamp("us"),
-    }
-    schema = pq.read_schema(next((default_dataset / "economic_indicators").rglob("*.parquet")))
-    assert schema.names == [
-        "country_code",
-        "indicator_code",
-        "reference_month",
-        "indicator_value",
-        "unit",
-    ]
-    schema = pq.read_schema(next((default_dataset / "demographics").rglob("*.parquet")))
-    assert schema.names == [
-        "country_code",
-        "reference_year",
-        "population",
-        "urban_population_pct",
-        "literacy_rate_pct",
-        "life_expectancy_years",
-        "poverty_rate_pct",
-        "median_age_years",
-    ]
+    },
+    "economic_indicators": {
+        "country_code": pa.string(),
+        "indicator_code": pa.string(),
+        "reference_month": pa.date32(),
+        "indicator_value": pa.float64(),
+        "unit": pa.string(),
+    },
+    "demographics": {
+        "country_code": pa.string(),
+        "reference_year": pa.int16(),
+        "population": pa.int64(),
+        "urban_population_pct": pa.float64(),
+        "literacy_rate_pct": pa.float64(),
+        "life_expectancy_years": pa.float64(),
+        "poverty_rate_pct": pa.float64(),
+        "median_age_years": pa.float64(),
+    },
+}
+
+
+@pytest.mark.parametrize("dataset", FILE_SCHEMAS)
+def test_file_schemas(default_dataset: Path, dataset: str) -> None:
+    schema = pq.read_schema(next((default_dataset / dataset).rglob("*.parquet")))
+    assert [(field.name, field.type) for field in schema] == list(FILE_SCHEMAS[dataset].items())
 
 
 def test_no_nulls_and_unique_ids(raw) -> None:
