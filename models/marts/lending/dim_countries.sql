@@ -13,7 +13,9 @@ demographics as (
 
 ),
 
--- Valid rows are unique per country and year (a later copy is rejected as a duplicate).
+-- Valid rows are unique per country and year (a later copy is rejected as a duplicate,
+-- and int_demographics_validated's key test, which runs first, holds the build to it),
+-- so the latest year's row is the only one ranked first.
 ranked_demographics as (
 
     select
