@@ -43,8 +43,7 @@
         later_deliveries_of_touched_ids as (
             select kept.partition_year, kept.partition_month
             from kept
-            inner join touched
-                on kept.transaction_id = touched.transaction_id
+            inner join touched using (transaction_id)
             where
                 kept.source_file > touched.source_file
                 or (
@@ -93,8 +92,7 @@
         payments_of_those_loans as (
             select kept.partition_year, kept.partition_month
             from kept
-            inner join loans_whose_first_disbursement_moved as moved
-                on kept.loan_id = moved.loan_id
+            inner join loans_whose_first_disbursement_moved as moved using (loan_id)
             where coalesce(kept.transaction_type, '') != 'disbursement'
         )
 
@@ -114,8 +112,7 @@
 {% macro _first_disbursements_of_touched_loans(rows) %}
         select candidate.loan_id, min(candidate.transaction_at) as first_disbursed_at
         from {{ rows }} as candidate
-        inner join touched_loans
-            on candidate.loan_id = touched_loans.loan_id
+        inner join touched_loans using (loan_id)
         where
             candidate.transaction_type = 'disbursement'
             and candidate.is_successful

@@ -200,9 +200,7 @@
         select distinct stored.partition_year, stored.partition_month, stored.validated_at
         from {{ store }} as stored
         left join {{ versions }} as current_version
-            on stored.partition_year = current_version.partition_year
-            and stored.partition_month = current_version.partition_month
-            and stored.validated_at = current_version.validated_at
+            using (partition_year, partition_month, validated_at)
         where current_version.validated_at is null
     {%- endset -%}
     {%- for year, month, version in run_query(stale).rows -%}

@@ -36,8 +36,5 @@ select
     rejected.source_row_number,
     rejected.rejection_reasons
 from rejected
-left join documented
-    on rejected.source_name = documented.source_name
-    and rejected.source_file = documented.source_file
-    and rejected.source_row_number = documented.source_row_number
+left join documented using (source_name, source_file, source_row_number)
 where coalesce(documented.documented_count, 0) != rejected.reason_count

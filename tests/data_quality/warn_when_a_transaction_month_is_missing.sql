@@ -24,6 +24,5 @@ expected as (
 
 select expected.month_start_date
 from expected
-left join delivered
-    on expected.month_start_date = delivered.month_start_date
+left join delivered using (month_start_date)
 where delivered.month_start_date is null

@@ -40,9 +40,7 @@ monthly as (
             'settled_count',
         ]) }}
     from country_months
-    left join activity
-        on country_months.country_code = activity.country_code
-        and country_months.month_start_date = activity.month_start_date
+    left join activity using (country_code, month_start_date)
 
 ),
 

@@ -77,14 +77,10 @@ classified as (
         between cast('{{ var("first_transaction_date") }}' as timestamp)
         and {{ validation_time() }} as is_in_time_range
     from transactions
-    left join statuses
-        on transactions.transaction_status = statuses.transaction_status
-    left join countries
-        on transactions.country_code = countries.country_code
-    left join sectors
-        on transactions.sector_code = sectors.sector_code
-    left join transaction_types
-        on transactions.transaction_type = transaction_types.transaction_type
+    left join statuses using (transaction_status)
+    left join countries using (country_code)
+    left join sectors using (sector_code)
+    left join transaction_types using (transaction_type)
 
 )
 

@@ -27,9 +27,7 @@ converted as (
             transactions.amount_local / exchange_rates.local_per_usd as numeric(18, 2)
         ) as amount_usd
     from transactions
-    left join exchange_rates
-        on transactions.country_code = exchange_rates.country_code
-        and transactions.month_start_date = exchange_rates.month_start_date
+    left join exchange_rates using (country_code, month_start_date)
 
 )
 

@@ -35,9 +35,7 @@ current_versions as (
             as month_start_date,
         max(validations.validated_at) as validated_at
     from validations
-    inner join delivered
-        on validations.partition_year = delivered.partition_year
-        and validations.partition_month = delivered.partition_month
+    inner join delivered using (partition_year, partition_month)
     group by validations.partition_year, validations.partition_month
 
 )

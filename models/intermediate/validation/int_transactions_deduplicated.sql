@@ -92,8 +92,7 @@ later_deliveries as (
                 order by deliveries.source_file, deliveries.source_row_number
             ) as occurrence
         from deliveries
-        inner join repeated_ids
-            on deliveries.transaction_id = repeated_ids.transaction_id
+        inner join repeated_ids using (transaction_id)
     ) as ranked
     where is_in_batch and occurrence > 1
 
@@ -108,12 +107,8 @@ flagged as (
         cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}' as timestamp)
             as deduplicated_at
     from batch
-    inner join fingerprints
-        on batch.partition_year = fingerprints.partition_year
-        and batch.partition_month = fingerprints.partition_month
-    left join later_deliveries
-        on batch.source_file = later_deliveries.source_file
-        and batch.source_row_number = later_deliveries.source_row_number
+    inner join fingerprints using (partition_year, partition_month)
+    left join later_deliveries using (source_file, source_row_number)
 
 )
 

@@ -49,14 +49,9 @@ facts as (
         versions.deduplicated_at,
         first_disbursements.first_disbursed_at
     from transactions
-    inner join versions
-        on transactions.partition_year = versions.partition_year
-        and transactions.partition_month = versions.partition_month
-    left join duplicates
-        on transactions.source_file = duplicates.source_file
-        and transactions.source_row_number = duplicates.source_row_number
-    left join first_disbursements
-        on transactions.loan_id = first_disbursements.loan_id
+    inner join versions using (partition_year, partition_month)
+    left join duplicates using (source_file, source_row_number)
+    left join first_disbursements using (loan_id)
 
 )
 

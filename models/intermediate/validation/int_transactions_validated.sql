@@ -24,10 +24,7 @@ current_validations as (
 
     select validations.*
     from validations
-    inner join current_versions
-        on validations.partition_year = current_versions.partition_year
-        and validations.partition_month = current_versions.partition_month
-        and validations.validated_at = current_versions.validated_at
+    inner join current_versions using (partition_year, partition_month, validated_at)
 
 )
 

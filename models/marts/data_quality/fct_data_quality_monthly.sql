@@ -55,9 +55,7 @@ assessed as (
         > {{ var('max_rejected_share') }} as exceeds_threshold,
         reasons_listed.rejection_reasons
     from counted
-    left join reasons_listed
-        on counted.source_name = reasons_listed.source_name
-        and counted.month_start_date = reasons_listed.month_start_date
+    left join reasons_listed using (source_name, month_start_date)
 
 )
 

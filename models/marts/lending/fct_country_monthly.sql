@@ -65,14 +65,9 @@ joined as (
         indicators.local_per_usd_change_pct,
         indicators.policy_rate_pct
     from country_months
-    inner join countries
-        on country_months.country_code = countries.country_code
-    left join activity
-        on country_months.country_code = activity.country_code
-        and country_months.month_start_date = activity.month_start_date
-    left join indicators
-        on country_months.country_code = indicators.country_code
-        and country_months.month_start_date = indicators.month_start_date
+    inner join countries using (country_code)
+    left join activity using (country_code, month_start_date)
+    left join indicators using (country_code, month_start_date)
     left join demographics
         on country_months.country_code = demographics.country_code
         and extract(year from country_months.month_start_date)

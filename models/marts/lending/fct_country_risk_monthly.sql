@@ -35,8 +35,7 @@ with_share as (
             'exposures.settled_last_12_months_count'
         ) }} as success_rate_last_12_months
     from exposures
-    inner join countries
-        on exposures.country_code = countries.country_code
+    inner join countries using (country_code)
 
 ),
 
@@ -68,9 +67,7 @@ joined as (
             indicators.local_per_usd / nullif(year_earlier.local_per_usd, 0) - 1
         ) as local_per_usd_change_12_months_pct
     from with_share
-    left join indicators
-        on with_share.country_code = indicators.country_code
-        and with_share.month_start_date = indicators.month_start_date
+    left join indicators using (country_code, month_start_date)
     left join indicators as year_earlier
         on with_share.country_code = year_earlier.country_code
         and year_earlier.month_start_date

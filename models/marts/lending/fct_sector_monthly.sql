@@ -36,10 +36,7 @@ joined as (
         {{ zero_when_inactive('activity', ['disbursed_usd', 'repaid_usd', 'volume_usd']) }}
     from country_months
     cross join sectors
-    left join activity
-        on sectors.sector_code = activity.sector_code
-        and country_months.country_code = activity.country_code
-        and country_months.month_start_date = activity.month_start_date
+    left join activity using (sector_code, country_code, month_start_date)
 
 ),
 

@@ -70,10 +70,8 @@ joined as (
         transactions.validated_at
     from transactions
     cross join pseudonymisation_key
-    left join countries
-        on transactions.country_code = countries.country_code
-    left join sectors
-        on transactions.sector_code = sectors.sector_code
+    left join countries using (country_code)
+    left join sectors using (sector_code)
 
 )
 

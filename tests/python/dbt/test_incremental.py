@@ -271,8 +271,8 @@ def change_the_code(chain: Chain) -> str:
         / "intermediate"
         / "finance"
         / "int_transactions_aggregated_to_sector_months.sql",
-        "{#\n",
-        "{#\n    Reworded.\n",
+        "{{ config(\n",
+        "{# Reworded. #}\n{{ config(\n",
     )
     return ALL_PARTITIONS
 
