@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -114,8 +113,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="lending-stamp-docs",
         description="Write what the data is as of on the docs site's landing page.",
+        parents=[settings.database_option("with the published marts")],
     )
-    settings.add_database_option(parser, "with the published marts")
     parser.add_argument(
         "--target",
         type=Path,
@@ -133,7 +132,3 @@ def main(argv: list[str] | None = None) -> int:
         return cli.fail(parser.prog, error)
     print(f"Docs site in {args.target} stamped: {as_of.sentence()}")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
+from typing import Any
+
+
+def parser(prog: str, doc: str | None, **options: Any) -> argparse.ArgumentParser:
+    """A command's argument parser, described by the first paragraph of its module's
+    docstring (`doc`); `options` go to argparse (epilog, parents, ...)."""
+    return argparse.ArgumentParser(prog=prog, description=(doc or "").split("\n\n")[0], **options)
 
 
 def fail(prog: str, message: object, status: int = 1) -> int:

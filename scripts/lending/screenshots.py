@@ -6,7 +6,6 @@ the report first; the browser tests drive the same pages with the same code.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import tempfile
@@ -16,6 +15,7 @@ from pathlib import Path
 
 from playwright.sync_api import BrowserContext, Page, sync_playwright
 
+from lending import cli
 from lending.settings import PROJECT_ROOT, target_path
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -125,7 +125,7 @@ def report_screenshot(context: BrowserContext, report: Path, out: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = cli.parser("lending-screenshots", __doc__)
     parser.add_argument("--site", type=Path, default=target_path() / "static_index.html")
     parser.add_argument("--report", type=Path, default=Path("reports/lending_report.html"))
     parser.add_argument("--manifest", type=Path, default=target_path() / "manifest.json")
@@ -143,7 +143,3 @@ def main(argv: list[str] | None = None) -> int:
         report_screenshot(context, args.report, args.output / "lending-report.png")
     print(f"Screenshots written to {args.output}")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

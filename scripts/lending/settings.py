@@ -26,15 +26,17 @@ def duckdb_path() -> Path:
     return Path(os.environ.get("DBT_DUCKDB_PATH") or DEFAULT_DUCKDB_PATH)
 
 
-def add_database_option(parser: argparse.ArgumentParser, holding: str) -> None:
-    """`--database`, the warehouse file, for the commands that read it; `holding` says
-    what they need in it (e.g. "with the marts")."""
-    parser.add_argument(
+def database_option(holding: str) -> argparse.ArgumentParser:
+    """`--database`, the warehouse file, for the commands that read it, as a parent parser
+    (argparse's `parents=`); `holding` says what they need in it (e.g. "with the marts")."""
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument(
         "--database",
         type=Path,
         default=duckdb_path(),
         help=f"DuckDB file {holding} (default: $DBT_DUCKDB_PATH or %(default)s)",
     )
+    return parent
 
 
 def raw_data_path() -> Path:

@@ -32,7 +32,6 @@ import os
 import platform
 import shutil
 import statistics
-import sys
 import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -332,7 +331,3 @@ def main(argv: list[str] | None = None) -> int:
     show(report)
     print(f"\nWrote {args.output}")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

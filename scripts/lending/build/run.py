@@ -58,7 +58,3 @@ def _build(dbt_args: list[str], database: Path) -> int:
         )
     run_metrics.record_build(run_results if ran else None, database, target)
     return built.returncode
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -10,9 +10,7 @@ marts; a failing one published nothing, so its explanation reads what it stored.
 
 from __future__ import annotations
 
-import argparse
 import json
-import sys
 from pathlib import Path
 
 import duckdb
@@ -179,8 +177,9 @@ def report(database: Path, run_results: Path, raw_data: Path, build_failed: bool
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="lending-summary", description=__doc__.split("\n\n")[0])
-    settings.add_database_option(parser, "the build wrote")
+    parser = cli.parser(
+        "lending-summary", __doc__, parents=[settings.database_option("the build wrote")]
+    )
     parser.add_argument(
         "--run-results",
         type=Path,
@@ -204,7 +203,3 @@ def main(argv: list[str] | None = None) -> int:
             return cli.fail(parser.prog, f"{path} not found; run `make run` first")
     print(report(args.database, args.run_results, args.raw_data, args.build_failed))
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -16,7 +16,6 @@ its own, from the same YAML, to vet a delivery before building.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import re
@@ -217,7 +216,7 @@ def check_file(path: Path, table: Table) -> tuple[str | None, int]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="lending-check-raw", description=__doc__.split("\n\n")[0])
+    parser = cli.parser("lending-check-raw", __doc__)
     parser.add_argument(
         "raw_data",
         nargs="?",
@@ -247,7 +246,3 @@ def main(argv: list[str] | None = None) -> int:
     if not args.quiet:
         print(f"Raw data structure OK: {files} Parquet files, {rows:,} rows in {args.raw_data}.")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

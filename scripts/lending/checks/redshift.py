@@ -19,7 +19,6 @@ Exits 1 naming each offending file, line and construct.
 
 from __future__ import annotations
 
-import argparse
 import csv
 import json
 import os
@@ -29,6 +28,7 @@ from pathlib import Path
 
 import duckdb
 
+from lending import cli
 from lending.checks.problems import Problem, report
 from lending.checks.redshift_sql import duckdb_only, parse_problems, redshift_type_problem
 
@@ -267,9 +267,9 @@ def check_lengths_against_data(manifest: dict, database: Path) -> list[Problem]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="lending-redshift-check",
-        description=__doc__.split("\n\n")[0],
+    parser = cli.parser(
+        "lending-redshift-check",
+        __doc__,
         epilog="Example: lending-redshift-check --duckdb data/lending_research.duckdb",
     )
     parser.add_argument(
@@ -310,7 +310,3 @@ def main(argv: list[str] | None = None) -> int:
         "Redshift types."
     )
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

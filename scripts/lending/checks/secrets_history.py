@@ -11,7 +11,6 @@ blob and the commit that introduced it for every finding. CI runs it on a full c
 
 from __future__ import annotations
 
-import argparse
 import json
 import subprocess
 import sys
@@ -130,9 +129,9 @@ def scan_history(repo: Path, baseline: dict) -> tuple[list[Finding], int]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="lending-secrets-history",
-        description=__doc__.split("\n\n")[0],
+    parser = cli.parser(
+        "lending-secrets-history",
+        __doc__,
         epilog="Example (CI, on a clone with fetch-depth: 0): lending-secrets-history",
     )
     parser.add_argument("--repo", type=Path, default=Path.cwd(), help="git repository (default: .)")
@@ -170,7 +169,3 @@ def main(argv: list[str] | None = None) -> int:
         "commits, no secret."
     )
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

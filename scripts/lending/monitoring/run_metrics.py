@@ -19,7 +19,6 @@ The names, units and dimensions are the contract in lending.monitoring.metrics.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
@@ -280,9 +279,9 @@ def record_build(run_results: Path | None, database: Path, target: Path) -> None
 
 def main(argv: list[str] | None = None) -> int:
     target = settings.target_path()
-    parser = argparse.ArgumentParser(
-        prog="lending-metrics",
-        description=__doc__.split("\n\n")[0],
+    parser = cli.parser(
+        "lending-metrics",
+        __doc__,
         epilog="Example: lending-metrics --duckdb data/lending_research.duckdb",
     )
     parser.add_argument(
@@ -350,7 +349,3 @@ def main(argv: list[str] | None = None) -> int:
         dims = ", ".join(f"{k}={v}" for k, v in line["dimensions"].items() if k != "Environment")
         print(f"  {line['name']:<22} {line['value']:>12g}  {dims}")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -122,7 +122,3 @@ def main(argv: list[str] | None = None) -> int:
     except server.ServerError as error:
         print(f"lending-pg: {error}", file=sys.stderr)
         return 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -23,11 +23,9 @@ S3-compatible server).
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import re
-import sys
 import tempfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -220,9 +218,9 @@ def generate_to_s3(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="lending-publish",
-        description=__doc__.split("\n\n")[0],
+    parser = cli.parser(
+        "lending-publish",
+        __doc__,
         epilog="Example: lending-publish data/raw s3://lending-lake/raw",
     )
     parser.add_argument("dataset", type=Path, help="a folder written by lending-generate")
@@ -234,7 +232,3 @@ def main(argv: list[str] | None = None) -> int:
         return cli.fail(parser.prog, error)
     print(f"Published {len(manifest['files'])} files from {args.dataset} to {args.uri}.")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

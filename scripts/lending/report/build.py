@@ -12,9 +12,7 @@ offline, and looks the same everywhere.
 
 from __future__ import annotations
 
-import argparse
 import io
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -571,8 +569,9 @@ def build_report(database: Path) -> tuple[str, list[Chart]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="lending-report", description=__doc__.split("\n\n")[0])
-    settings.add_database_option(parser, "with the marts")
+    parser = cli.parser(
+        "lending-report", __doc__, parents=[settings.database_option("with the marts")]
+    )
     parser.add_argument(
         "--output",
         type=Path,
@@ -591,7 +590,3 @@ def main(argv: list[str] | None = None) -> int:
         status = f"{chart.points:,} points" if chart.svg else f"no chart: {chart.note}"
         print(f"  {chart.title}: {status}")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,5 +1,6 @@
 """Columns documented where dbt-bouncer has no check: models list theirs; seeds' and
-sources' columns are described."""
+sources' columns are described. dbt-bouncer.yml enables each check by its function's name
+under manifest_checks."""
 
 from typing import Any
 
@@ -16,35 +17,20 @@ def _undescribed(node: Any) -> list[str]:
 
 @check
 def check_model_documents_columns(model: Any) -> None:
-    """A model lists its columns in its YAML (catalog checks compare them to the warehouse).
-
-    Example:
-        manifest_checks:
-          - name: check_model_documents_columns
-    """
+    """A model lists its columns in its YAML (catalog checks compare them to the warehouse)."""
     if not model.columns:
         fail(f"`{model.name}` documents no columns: list them, each with a description.")
 
 
 @check
 def check_seed_column_description_populated(seed: Any) -> None:
-    """Every column a seed's YAML lists has a description.
-
-    Example:
-        manifest_checks:
-          - name: check_seed_column_description_populated
-    """
+    """Every column a seed's YAML lists has a description."""
     if missing := _undescribed(seed):
         fail(f"`{seed.name}` has columns without a description: {missing}")
 
 
 @check
 def check_source_column_description_populated(source: Any) -> None:
-    """Every column a source table's YAML lists has a description.
-
-    Example:
-        manifest_checks:
-          - name: check_source_column_description_populated
-    """
+    """Every column a source table's YAML lists has a description."""
     if missing := _undescribed(source):
         fail(f"`{source.source_name}.{source.name}` has columns without a description: {missing}")

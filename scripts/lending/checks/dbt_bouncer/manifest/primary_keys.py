@@ -19,12 +19,7 @@ def check_model_primary_key_not_null(model: Any, ctx: Any) -> None:
     """The column a model's `unique` test covers is also tested or constrained not null.
 
     A model keyed by a unique_combination_of_columns test passes; a `not_null` constraint
-    counts only when the model's contract is enforced (dbt creates it then, and only then).
-
-    Example:
-        manifest_checks:
-          - name: check_model_primary_key_not_null
-    """
+    counts only when the model's contract is enforced (dbt creates it then, and only then)."""
     tests = ctx.tests_by_attached_node.get(model.unique_id, [])
     if any(_test_name(test) == "unique_combination_of_columns" for test in tests):
         return
