@@ -1,4 +1,5 @@
-"""Issue 14's targets, evaluated on a benchmark report (the dict results.json holds).
+"""Issue 14's targets, listed in targets.toml, evaluated on a benchmark report (the dict
+results.json holds).
 
 A figure the run did not measure is reported as such, with the reason, never guessed.
 """
@@ -6,8 +7,10 @@ A figure the run did not measure is reported as such, with the reason, never gue
 from __future__ import annotations
 
 import operator
+import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 COMPARISONS: dict[str, Callable[[float, float], bool]] = {
     ">=": operator.ge,
@@ -15,6 +18,7 @@ COMPARISONS: dict[str, Callable[[float, float], bool]] = {
     "<": operator.lt,
 }
 WORDS = {">=": "at least", "<=": "at most", "<": "under"}
+TARGETS_FILE = Path(__file__).with_name("targets.toml")
 
 
 @dataclass(frozen=True)
@@ -25,13 +29,24 @@ class Figure:
 
 @dataclass(frozen=True)
 class Target:
-    name: str  # may name {reference} and {large}, the sizes of the report
+    """One entry of targets.toml (the file says what each field means)."""
+
+    name: str
     comparison: str
     threshold: float
     unit: str
     digits: int
-    how: str  # how the figure is measured; may name {reference}, {large} and {rounds}
-    figure: Callable[[dict], Figure]
+    how: str
+    size: str | None = None
+    path: tuple[str, ...] = ()
+    command: str | None = None
+    divide_by: float = 1.0
+
+    def figure(self, report: dict) -> Figure:
+        figure = at_size(report, self.size, self.path) if self.size else timed(report, self)
+        if figure.value is None:
+            return figure
+        return Figure(figure.value / self.divide_by, figure.note)
 
 
 def size_label(transactions: int) -> str:
@@ -46,87 +61,43 @@ def size_result(report: dict, transactions: int) -> dict | None:
     return next((r for r in report["results"] if r["transactions"] == transactions), None)
 
 
-def at_size(size_key: str, *path: str, scale: float = 1.0) -> Callable[[dict], Figure]:
+def at_size(report: dict, size_key: str, path: tuple[str, ...]) -> Figure:
     """The figure at `path` (e.g. "ratios", "incremental / full build") in the results of
     the size `report[size_key]`."""
-
-    def figure(report: dict) -> Figure:
-        transactions = report[size_key]
-        found: object = size_result(report, transactions)
-        if found is None:
-            return Figure(None, f"{size_label(transactions)} not in --sizes")
-        for key in path:
-            found = found.get(key) if isinstance(found, dict) else None
-        if not isinstance(found, int | float):
-            return Figure(None, f"none at {size_label(transactions)}")
-        return Figure(found * scale)
-
-    return figure
+    transactions = report[size_key]
+    found: object = size_result(report, transactions)
+    if found is None:
+        return Figure(None, f"{size_label(transactions)} not in --sizes")
+    for key in path:
+        found = found.get(key) if isinstance(found, dict) else None
+    if not isinstance(found, int | float):
+        return Figure(None, f"none at {size_label(transactions)}")
+    return Figure(found)
 
 
-def project_command(key: str, scale: float = 1.0) -> Callable[[dict], Figure]:
-    """The seconds of `make run` or `make test` (report[key]), or why they are missing."""
-
-    def figure(report: dict) -> Figure:
-        entry = report[key]
-        if "seconds" not in entry:
-            return Figure(None, entry["not_measured"])
-        return Figure(entry["seconds"] * scale, entry.get("note", ""))
-
-    return figure
+def timed(report: dict, target: Target) -> Figure:
+    """The seconds of `make run` or `make test` (report[target.command]), or why they are
+    missing."""
+    entry = report[str(target.command)]
+    if "seconds" not in entry:
+        return Figure(None, entry["not_measured"])
+    return Figure(entry["seconds"], entry.get("note", ""))
 
 
-TARGETS = (
-    Target(
-        "full build at {reference}: pandas+SQLite / our build", ">=", 3, "x", 1,
-        "median seconds of pandas loading SQLite and SQLite aggregating (the reference "
-        "system's way) over those of `dbt build --full-refresh` into an empty warehouse "
-        "(every model and test, unit tests included), {rounds}",
-        at_size("reference_size", "ratios", "pandas+sqlite / full build"),
-    ),
-    Target(
-        "full build at {reference}: our build / the floor", "<=", 15, "x", 1,
-        "median seconds of the full build over those of the floor, one DuckDB query "
-        "computing the country-month aggregates from the Parquet",
-        at_size("reference_size", "ratios", "full build / floor"),
-    ),
-    Target(
-        "incremental month at {reference}: incremental / full build", "<=", 0.2, "", 2,
-        "median seconds of `dbt build` after one appended month (lending-generate "
-        "--append-month) over those of the full build",
-        at_size("reference_size", "ratios", "incremental / full build"),
-    ),
-    Target(
-        "incremental month: {large} history / {reference} history", "<=", 1.5, "", 2,
-        "seconds of `dbt build` of the same appended month (the {large} dataset's) on the "
-        "whole {large} history over on its latest months holding {reference} rows "
-        "(older partitions removed, each history fully built first)",
-        at_size("large_size", "ratios", "incremental / incremental, shorter history"),
-    ),
-    Target(
-        "peak memory, full build at {large}", "<", 4, " GiB", 2,
-        "maximum resident set of the dbt process (wait4's ru_maxrss: dbt runs DuckDB in "
-        "its own process), the largest of the rounds",
-        at_size("large_size", "medians", "full build", "peak_mib", scale=1 / 1024),
-    ),
-    Target(
-        "generator at {reference}", ">=", 3_000_000, " rows/s", 0,
-        "transactions over the median seconds of lending-generate writing them",
-        at_size("reference_size", "ratios", "generator rows per second"),
-    ),
-    Target(
-        "`make run` at the default scale, installed", "<", 10, " s", 1,
-        "median wall seconds of `make run` in the project, after one warm-up run, "
-        "{rounds}",
-        project_command("make_run"),
-    ),
-    Target(
-        "`make test` from a fresh clone", "<", 15, " min", 1,
-        "wall time of `make test` in a `git clone` of the committed HEAD, creating its "
-        "virtual environments included (`make bench BENCH_MAKE_TEST=1`)",
-        project_command("make_test", scale=1 / 60),
-    ),
-)  # fmt: skip
+def load_targets(path: Path = TARGETS_FILE) -> tuple[Target, ...]:
+    targets = []
+    for number, entry in enumerate(tomllib.loads(path.read_text())["target"], start=1):
+        try:
+            target = Target(**{**entry, "path": tuple(entry.get("path", ()))})
+        except TypeError as error:
+            raise ValueError(f"{path}: target {number} ({entry.get('name')}): {error}") from None
+        if (target.size is None) == (target.command is None):
+            raise ValueError(f"{path}: target {number} ({target.name}): give size or command")
+        targets.append(target)
+    return tuple(targets)
+
+
+TARGETS = load_targets()
 
 
 def evaluate(report: dict, targets: tuple[Target, ...] = TARGETS) -> list[dict]:

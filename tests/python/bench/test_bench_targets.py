@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lending.bench.targets import evaluate, size_label
+from lending.bench.targets import evaluate, load_targets, size_label
 
 MIB_PER_GIB = 1024
 
@@ -161,3 +161,22 @@ def test_rounds_are_counted_in_words() -> None:
 )
 def test_size_label(transactions: int, label: str) -> None:
     assert size_label(transactions) == label
+
+
+def test_a_target_file_entry_with_an_unknown_field_names_the_file_and_entry(tmp_path) -> None:
+    targets = tmp_path / "targets.toml"
+    targets.write_text(
+        '[[target]]\nname = "x"\ncomparison = "<"\nthreshold = 1\nunit = ""\ndigits = 0\n'
+        'how = ""\ncommand = "make_run"\nthreshhold = 2\n'
+    )
+    with pytest.raises(ValueError, match=r"targets\.toml: target 1 \(x\): .*threshhold"):
+        load_targets(targets)
+
+
+def test_a_target_file_entry_needs_a_size_or_a_command(tmp_path) -> None:
+    targets = tmp_path / "targets.toml"
+    targets.write_text(
+        '[[target]]\nname = "x"\ncomparison = "<"\nthreshold = 1\nunit = ""\ndigits = 0\nhow = ""\n'
+    )
+    with pytest.raises(ValueError, match="give size or command"):
+        load_targets(targets)
