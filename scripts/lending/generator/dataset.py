@@ -88,9 +88,10 @@ class Progress:
 
 
 def generator_fingerprint() -> str:
-    """Hash of the generator's own source: data from older code is not 'current'."""
+    """Hash of the generator's own source and of the sources YAML its schemas come from
+    (schemas.py): data from older code or an older contract is not 'current'."""
     digest = hashlib.sha256()
-    for path in sorted(Path(__file__).parent.glob("*.py")):
+    for path in [*sorted(Path(__file__).parent.glob("*.py")), settings.SOURCES_YAML]:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]

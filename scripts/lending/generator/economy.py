@@ -25,32 +25,13 @@ from lending.generator.profiles import (
     Anchors,
     Indicator,
 )
+from lending.generator.schemas import source_schema
 
 # Exchange rates wander for weeks around their path: daily AR(1) persistence.
 DAILY_PERSISTENCE = 0.97
 
-INDICATOR_SCHEMA = pa.schema(
-    [
-        pa.field("country_code", pa.string()),
-        pa.field("indicator_code", pa.string()),
-        pa.field("reference_month", pa.date32()),
-        pa.field("indicator_value", pa.float64()),
-        pa.field("unit", pa.string()),
-    ]
-)
-
-DEMOGRAPHIC_SCHEMA = pa.schema(
-    [
-        pa.field("country_code", pa.string()),
-        pa.field("reference_year", pa.int16()),
-        pa.field("population", pa.int64()),
-        pa.field("urban_population_pct", pa.float64()),
-        pa.field("literacy_rate_pct", pa.float64()),
-        pa.field("life_expectancy_years", pa.float64()),
-        pa.field("poverty_rate_pct", pa.float64()),
-        pa.field("median_age_years", pa.float64()),
-    ]
-)
+INDICATOR_SCHEMA = source_schema("economic_indicators")
+DEMOGRAPHIC_SCHEMA = source_schema("demographics")
 
 
 def _interpolate(anchors: Anchors, n_months: int, log_scale: bool) -> np.ndarray:

@@ -40,23 +40,11 @@ from lending.generator.profiles import (
     TRANSACTION_TYPES,
     USD_REFERENCE_RATE,
 )
+from lending.generator.schemas import source_schema
 
-# Low-cardinality strings are built as dictionary arrays; in the Parquet file they are
-# ordinary string columns with dictionary encoding.
-_CATEGORY = pa.dictionary(pa.int8(), pa.string())
-TRANSACTION_SCHEMA = pa.schema(
-    [
-        pa.field("transaction_id", pa.int64()),
-        pa.field("loan_id", pa.int64()),
-        pa.field("borrower_id", pa.int64()),
-        pa.field("country_code", _CATEGORY),
-        pa.field("sector_code", _CATEGORY),
-        pa.field("transaction_type", _CATEGORY),
-        pa.field("status", _CATEGORY),
-        pa.field("amount", pa.decimal128(18, 2)),
-        pa.field("currency_code", _CATEGORY),
-        pa.field("transaction_at", pa.timestamp("us")),
-    ]
+TRANSACTION_SCHEMA = source_schema(
+    "transactions",
+    categories=("country_code", "sector_code", "transaction_type", "status", "currency_code"),
 )
 
 DISBURSEMENT, REPAYMENT, INTEREST, FEE = range(4)
