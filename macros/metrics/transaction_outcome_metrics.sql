@@ -25,6 +25,14 @@
     count(distinct case when is_successful then borrower_id end) as active_borrower_count
 {%- endmacro %}
 
+{# The counts by status transaction_outcome_metrics makes, for the grids that zero-fill them. #}
+{% macro transaction_status_counts() -%}
+    {{ return([
+        'transaction_count', 'completed_count', 'failed_count', 'reversed_count',
+        'pending_count', 'settled_count',
+    ]) }}
+{%- endmacro %}
+
 {% macro completed_usd(condition) -%}
     coalesce(sum(case when is_successful and {{ condition }} then amount_usd end), 0)
 {%- endmacro %}

@@ -44,10 +44,7 @@ joined as (
         country_months.month_start_date,
         country_months.is_quarter_complete,
         country_months.is_year_complete,
-        {{ zero_when_inactive('activity', [
-            'transaction_count', 'completed_count', 'failed_count', 'reversed_count',
-            'pending_count', 'settled_count',
-        ]) }},
+        {{ zero_when_inactive('activity', transaction_status_counts()) }},
         activity.success_rate,
         {{ zero_when_inactive('activity', [
             'disbursed_usd', 'repaid_usd', 'interest_received_usd', 'fees_received_usd',
