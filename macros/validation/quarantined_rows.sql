@@ -7,6 +7,11 @@
 #}
 {% macro quarantined_rows(validated, computed={}) -%}
     {%- set columns = (model.columns.keys() | list) if execute else [] -%}
+    {%- if execute and not columns -%}
+        {{ exceptions.raise_compiler_error(
+            model.name ~ ": quarantined_rows selects the columns the model's YAML lists,"
+            ~ " and it lists none") }}
+    {%- endif -%}
 select
     {%- for column in columns or ['*'] %}
     {{ computed[column] ~ ' as ' ~ column if column in computed else column }}

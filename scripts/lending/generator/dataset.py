@@ -21,6 +21,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from lending import settings
+from lending.checks.raw_structure import load_tables
 from lending.generator.defects import (
     TRANSACTION_DEFECTS,
     InjectedDefect,
@@ -88,12 +89,14 @@ class Progress:
 
 
 def generator_fingerprint() -> str:
-    """Hash of the generator's own source and of the sources YAML its schemas come from
-    (schemas.py): data from older code or an older contract is not 'current'."""
+    """Hash of the generator's own source and of the file columns and types its schemas
+    take from the sources YAML (schemas.py): data from older code or an older contract is
+    not 'current'. The YAML's descriptions and tests are not part of it."""
     digest = hashlib.sha256()
-    for path in [*sorted(Path(__file__).parent.glob("*.py")), settings.SOURCES_YAML]:
+    for path in sorted(Path(__file__).parent.glob("*.py")):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
+    digest.update(repr([(table.name, table.declared) for table in load_tables()]).encode())
     return digest.hexdigest()[:16]
 
 

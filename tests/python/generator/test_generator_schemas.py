@@ -3,6 +3,8 @@ is an error that names the type, not a file written with a guess."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pyarrow as pa
 import pytest
 
@@ -26,3 +28,14 @@ def test_declared_types_map_to_their_arrow_types() -> None:
 def test_a_type_without_an_arrow_type_is_named() -> None:
     with pytest.raises(ValueError, match="'jsonb'"):
         arrow_type("jsonb")
+
+
+def test_the_fingerprint_changes_with_a_declared_type_only(monkeypatch) -> None:
+    from lending.generator import dataset
+
+    before = dataset.generator_fingerprint()
+    tables = load_tables()
+    assert dataset.generator_fingerprint() == before
+    retyped = [replace(tables[0], declared={**tables[0].declared, "amount": "decimal(20,4)"})]
+    monkeypatch.setattr(dataset, "load_tables", lambda: retyped + tables[1:])
+    assert dataset.generator_fingerprint() != before
