@@ -44,7 +44,7 @@ data "aws_iam_policy_document" "ci_trust" {
 data "aws_iam_policy_document" "ci" {
   source_policy_documents = [
     data.aws_iam_policy_document.sign_in_to_the_workgroup.json,
-    data.aws_iam_policy_document.decrypt_the_lake_through_s3.json,
+    data.aws_iam_policy_document.key_use["decrypt_the_lake"].json,
   ]
 
   statement {

@@ -16,6 +16,10 @@ data "aws_iam_policy_document" "orchestrator" {
   source_policy_documents = [
     data.aws_iam_policy_document.sign_in_to_the_workgroup.json,
     data.aws_iam_policy_document.read_the_raw_deliveries.json,
+    # Writing the artifacts needs a data key; reading the lake's comes with the deliveries.
+    data.aws_iam_policy_document.key_use["encrypt_the_artifacts"].json,
+    data.aws_iam_policy_document.key_use["decrypt_the_pseudonymisation_key"].json,
+    data.aws_iam_policy_document.publish_alerts.json, # the DAG's failure callback
   ]
 
   # The delivery sensor lists the month's prefix and reads its _manifest.json.
@@ -36,34 +40,12 @@ data "aws_iam_policy_document" "orchestrator" {
     resources = ["${aws_s3_bucket.lake.arn}/${var.artifacts_prefix}/*"]
   }
 
-  # Decrypting the lake comes with read_the_raw_deliveries; writing needs a data key.
-  statement {
-    sid       = "EncryptTheArtifactsThroughS3"
-    actions   = ["kms:GenerateDataKey"]
-    resources = [aws_kms_key.this["data"].arn]
-    condition {
-      test     = "StringEquals"
-      variable = "kms:ViaService"
-      values   = ["s3.${local.region}.amazonaws.com"]
-    }
-  }
-
-  # The pseudonymisation key, which dbt needs to build the marts (secrets.tf).
+  # The pseudonymisation key, which dbt needs to build the marts (secrets.tf), decrypted
+  # through Secrets Manager (key_use above).
   statement {
     sid       = "ReadThePseudonymisationKey"
     actions   = ["secretsmanager:GetSecretValue"]
     resources = [aws_secretsmanager_secret.pseudonymisation_key.arn]
-  }
-
-  statement {
-    sid       = "DecryptItThroughSecretsManager"
-    actions   = ["kms:Decrypt"]
-    resources = [aws_kms_key.this["data"].arn]
-    condition {
-      test     = "StringEquals"
-      variable = "kms:ViaService"
-      values   = ["secretsmanager.${local.region}.amazonaws.com"]
-    }
   }
 
   # PutMetricData has no resource-level permissions: AWS requires "*". The condition keeps
@@ -76,24 +58,6 @@ data "aws_iam_policy_document" "orchestrator" {
       test     = "StringEquals"
       variable = "cloudwatch:namespace"
       values   = [local.metrics_namespace]
-    }
-  }
-
-  # The DAG's failure callback alerts on the topic the alarms use.
-  statement {
-    sid       = "AlertOnFailure"
-    actions   = ["sns:Publish"]
-    resources = [aws_sns_topic.alerts.arn]
-  }
-
-  statement {
-    sid       = "EncryptForTheAlertsTopic"
-    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
-    resources = [aws_kms_key.this["monitoring"].arn]
-    condition {
-      test     = "StringEquals"
-      variable = "kms:ViaService"
-      values   = ["sns.${local.region}.amazonaws.com"]
     }
   }
 }

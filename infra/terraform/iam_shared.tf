@@ -1,6 +1,6 @@
 # Statements more than one policy has, written once and composed into each through
-# source_policy_documents: the roles' (iam_ci.tf, iam_orchestrator.tf, iam_redshift.tf)
-# and the buckets' and the alerts topic's (s3.tf, monitoring.tf).
+# source_policy_documents: the roles' (iam_ci.tf, iam_orchestrator.tf, iam_redshift.tf,
+# watchdog.tf) and the buckets' and the alerts topic's (s3.tf, monitoring.tf).
 
 data "aws_iam_policy_document" "sign_in_to_the_workgroup" {
   statement {
@@ -10,28 +10,65 @@ data "aws_iam_policy_document" "sign_in_to_the_workgroup" {
   }
 }
 
-# The lake's objects are encrypted with the data key: whoever reads them decrypts through
-# S3, never directly.
-data "aws_iam_policy_document" "decrypt_the_lake_through_s3" {
-  statement {
-    sid       = "DecryptTheLakeThroughS3"
-    actions   = ["kms:Decrypt"]
-    resources = [aws_kms_key.this["data"].arn]
-    condition {
-      test     = "StringEquals"
-      variable = "kms:ViaService"
-      values   = ["s3.${local.region}.amazonaws.com"]
+# A role uses a key (kms.tf) only through the service that keeps what the key encrypts,
+# never directly: each use is the key, the actions and that service (kms:ViaService).
+# tests/python/infra checks that no other identity policy statement names a kms: action.
+locals {
+  key_uses = {
+    decrypt_the_lake = {
+      sid = "DecryptTheLakeThroughS3", key = "data", service = "s3", actions = ["kms:Decrypt"]
+    }
+    encrypt_the_artifacts = {
+      sid = "EncryptTheArtifactsThroughS3", key = "data", service = "s3", actions = ["kms:GenerateDataKey"]
+    }
+    decrypt_the_pseudonymisation_key = {
+      sid = "DecryptItThroughSecretsManager", key = "data", service = "secretsmanager", actions = ["kms:Decrypt"]
+    }
+    encrypt_for_the_alerts_topic = {
+      sid = "EncryptForTheAlertsTopic", key = "monitoring", service = "sns", actions = ["kms:Decrypt", "kms:GenerateDataKey"]
+    }
+    # Lambda decrypts the watchdog's environment with its execution role's permission.
+    decrypt_the_watchdog_environment = {
+      sid = "DecryptItsEnvironment", key = "monitoring", service = "lambda", actions = ["kms:Decrypt"]
     }
   }
 }
 
+data "aws_iam_policy_document" "key_use" {
+  for_each = local.key_uses
+
+  statement {
+    sid       = each.value.sid
+    actions   = each.value.actions
+    resources = [aws_kms_key.this[each.value.key].arn]
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = ["${each.value.service}.${local.region}.amazonaws.com"]
+    }
+  }
+}
+
+# The lake's objects are encrypted with the data key: whoever reads them decrypts through S3.
 data "aws_iam_policy_document" "read_the_raw_deliveries" {
-  source_policy_documents = [data.aws_iam_policy_document.decrypt_the_lake_through_s3.json]
+  source_policy_documents = [data.aws_iam_policy_document.key_use["decrypt_the_lake"].json]
 
   statement {
     sid       = "ReadTheRawDeliveries"
     actions   = ["s3:GetObject"]
     resources = ["${aws_s3_bucket.lake.arn}/${var.raw_prefix}/*"]
+  }
+}
+
+# The orchestrator's failure callback and the watchdog alert on the topic the alarms use;
+# the topic is encrypted with the monitoring key, which SNS uses on the publisher's behalf.
+data "aws_iam_policy_document" "publish_alerts" {
+  source_policy_documents = [data.aws_iam_policy_document.key_use["encrypt_for_the_alerts_topic"].json]
+
+  statement {
+    sid       = "PublishAlerts"
+    actions   = ["sns:Publish"]
+    resources = [aws_sns_topic.alerts.arn]
   }
 }
 

@@ -29,8 +29,9 @@ resource "aws_sns_topic_policy" "alerts" {
   policy = data.aws_iam_policy_document.alerts_topic.json
 }
 
-# The orchestrator and the watchdog publish with their own roles' policies (AlertOnFailure,
-# Alert): in one account either policy suffices, so the topic's names only the service.
+# The orchestrator and the watchdog publish with their own roles' policies (publish_alerts,
+# iam_shared.tf): in one account either policy suffices, so the topic's names only the
+# service.
 data "aws_iam_policy_document" "alerts_topic" {
   source_policy_documents = [data.aws_iam_policy_document.tls_only["alerts_topic"].json]
 

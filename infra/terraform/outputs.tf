@@ -49,11 +49,6 @@ output "orchestrator_role_arn" {
   value       = aws_iam_role.this["orchestrator"].arn
 }
 
-output "ci_role_arn" {
-  description = "IAM role the slim-CI job assumes over OIDC: the GitHub environment variable AWS_CI_ROLE_ARN."
-  value       = aws_iam_role.this["ci"].arn
-}
-
 output "warehouse_clients_security_group_id" {
   description = "Security group to attach to whatever runs dbt inside the VPC (Airflow workers, a self-hosted CI runner)."
   value       = aws_security_group.warehouse_clients.id

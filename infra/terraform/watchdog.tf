@@ -65,6 +65,11 @@ data "aws_iam_policy_document" "watchdog_trust" {
 }
 
 data "aws_iam_policy_document" "watchdog" {
+  source_policy_documents = [
+    data.aws_iam_policy_document.publish_alerts.json,
+    data.aws_iam_policy_document.key_use["decrypt_the_watchdog_environment"].json,
+  ]
+
   statement {
     sid       = "WriteItsLogs"
     actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
@@ -76,19 +81,6 @@ data "aws_iam_policy_document" "watchdog" {
     sid       = "CountTheBuilds"
     actions   = ["cloudwatch:GetMetricStatistics"]
     resources = ["*"] # allow-listed: GetMetricStatistics supports no resource ARN
-  }
-
-  statement {
-    sid       = "Alert"
-    actions   = ["sns:Publish"]
-    resources = [aws_sns_topic.alerts.arn]
-  }
-
-  # The topic and the function's environment are encrypted with the monitoring key.
-  statement {
-    sid       = "UseTheMonitoringKey"
-    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
-    resources = [aws_kms_key.this["monitoring"].arn]
   }
 }
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import functools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -245,23 +246,29 @@ def _is_wildcard_action(action: str) -> bool:
     return action == "*" or action.endswith(":*")
 
 
+def allow_statements(config: Terraform) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """Every Allow statement of every policy document (each instance of a for_each one), as
+    (document, sid, statement); a Deny only takes away."""
+    for (kind, document), body in config.data.items():
+        if kind != "aws_iam_policy_document":
+            continue
+        for name, instance in instances(config, document, body).items():
+            for index, statement in enumerate(instance.get("statement", [])):
+                if statement.get("effect", "Allow") == "Allow":
+                    yield name, str(statement.get("sid", f"#{index}")), statement
+
+
 def wildcard_problems(config: Terraform) -> list[str]:
     """No Allow statement with a "*" or "service:*" action or a "*" resource, except the
     allow-listed ones; and every policy is a policy document (so none escapes this check)."""
     problems = []
-    for (kind, name), body in config.data.items():
-        if kind != "aws_iam_policy_document":
-            continue
-        for index, statement in enumerate(body.get("statement", [])):
-            if statement.get("effect", "Allow") != "Allow":
-                continue  # a Deny with wildcards only takes away
-            sid = statement.get("sid", f"#{index}")
-            wild = [a for a in statement.get("actions", []) if _is_wildcard_action(a)]
-            wild += [r for r in statement.get("resources", []) if r == "*"]
-            if "not_actions" in statement or "not_resources" in statement:
-                wild.append("not_actions/not_resources")
-            if wild and (name, sid) not in ALLOWED_WILDCARDS:
-                problems.append(f"data.aws_iam_policy_document.{name} {sid}: {', '.join(wild)}")
+    for name, sid, statement in allow_statements(config):
+        wild = [a for a in statement.get("actions", []) if _is_wildcard_action(a)]
+        wild += [r for r in statement.get("resources", []) if r == "*"]
+        if "not_actions" in statement or "not_resources" in statement:
+            wild.append("not_actions/not_resources")
+        if wild and (name, sid) not in ALLOWED_WILDCARDS:
+            problems.append(f"data.aws_iam_policy_document.{name} {sid}: {', '.join(wild)}")
     for (kind, resource), body in config.resources.items():
         for name, instance in instances(config, resource, body).items():
             for attribute in POLICY_ATTRIBUTES:
@@ -270,6 +277,26 @@ def wildcard_problems(config: Terraform) -> list[str]:
                     r"\$\{data\.aws_iam_policy_document\.\w+\.json\}", str(value)
                 ):
                     problems.append(f"{kind}.{name}.{attribute}: not an aws_iam_policy_document")
+    return problems
+
+
+# The key policies (kms.tf): the only documents that may grant a kms: action without
+# naming the service it goes through.
+KEY_POLICIES = ("key_administration", "monitoring_key")
+
+
+def key_use_problems(config: Terraform) -> list[str]:
+    """Every identity policy statement that grants a kms: action names the service it goes
+    through (kms:ViaService): a role uses a key only through S3, SNS, Secrets Manager..."""
+    problems = []
+    for name, sid, statement in allow_statements(config):
+        kms = [a for a in statement.get("actions", []) if str(a).startswith("kms:")]
+        conditions = [c.get("variable") for c in statement.get("condition", [])]
+        if kms and name not in KEY_POLICIES and "kms:ViaService" not in conditions:
+            problems.append(
+                f"data.aws_iam_policy_document.{name} {sid}: {', '.join(kms)} without a "
+                "kms:ViaService condition"
+            )
     return problems
 
 

@@ -12,6 +12,7 @@ from terraform_config import (
     bucket_problems,
     copy_config,
     github_trust_problems,
+    key_use_problems,
     load,
     password_problems,
     variable_problems,
@@ -51,6 +52,11 @@ def test_every_allowed_wildcard_is_still_needed_and_commented(config):
         assert sid in sids, f"allow-list names {document} {sid}, which no longer exists"
     texts = "\n".join(path.read_text() for path in TERRAFORM_DIR.glob("*.tf"))
     assert texts.count("# allow-listed:") >= len(ALLOWED_WILDCARDS)
+
+
+def test_every_role_uses_a_key_only_through_a_service(config):
+    assert len(config.locals["key_uses"]) >= 4
+    assert key_use_problems(config) == []
 
 
 def test_every_variable_has_a_type_and_a_description(config):
@@ -164,6 +170,23 @@ BROKEN_COPIES = [
         'aws_kms_key.this["monitoring"].policy: not an aws_iam_policy_document',
     ),
     (
+        key_use_problems,
+        "watchdog.tf",
+        "  statement {\n    sid       = \"CountTheBuilds\"",
+        "  statement {\n    sid     = \"UseTheMonitoringKey\"\n    actions = [\"kms:Decrypt\"]\n"
+        "  }\n\n  statement {\n    sid       = \"CountTheBuilds\"",
+        "data.aws_iam_policy_document.watchdog UseTheMonitoringKey: kms:Decrypt without a "
+        "kms:ViaService condition",
+    ),
+    (
+        key_use_problems,
+        "iam_shared.tf",
+        'variable = "kms:ViaService"',
+        'variable = "aws:SourceAccount"',
+        'data.aws_iam_policy_document.key_use["decrypt_the_lake"] DecryptTheLakeThroughS3: '
+        "kms:Decrypt without a kms:ViaService condition",
+    ),
+    (
         password_problems,
         "redshift.tf",
         "manage_admin_password            = true",
@@ -195,6 +218,8 @@ BROKEN_IDS = [
     "wildcard-resource",
     "inline-json-policy",
     "inline-json-key-policy-in-a-for-each-map",
+    "kms-use-without-a-service",
+    "kms-use-of-a-for-each-document-without-a-service",
     "password-set",
     "password-variable",
     "secret-output-through-a-local",
