@@ -172,9 +172,9 @@ BROKEN_COPIES = [
     (
         key_use_problems,
         "watchdog.tf",
-        "  statement {\n    sid       = \"CountTheBuilds\"",
-        "  statement {\n    sid     = \"UseTheMonitoringKey\"\n    actions = [\"kms:Decrypt\"]\n"
-        "  }\n\n  statement {\n    sid       = \"CountTheBuilds\"",
+        '  statement {\n    sid       = "CountTheBuilds"',
+        '  statement {\n    sid     = "UseTheMonitoringKey"\n    actions = ["kms:Decrypt"]\n'
+        '  }\n\n  statement {\n    sid       = "CountTheBuilds"',
         "data.aws_iam_policy_document.watchdog UseTheMonitoringKey: kms:Decrypt without a "
         "kms:ViaService condition",
     ),
