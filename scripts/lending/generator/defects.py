@@ -76,8 +76,8 @@ MICROSECONDS_PER_DAY = 86_400 * 1_000_000
 OUT_OF_RANGE_VALUE = 1e9
 OUT_OF_RANGE_PERCENTAGE = 104.5  # a literacy rate over 100%
 
-# The defects made by setting one column of their rows to one value (None: null), in
-# whichever dataset they are dealt out.
+# The defects made by setting one column of their rows, in whichever dataset they are
+# dealt out: to a value no rule accepts, or to null where a value is required.
 SET_VALUES: dict[str, tuple[str, object]] = {
     "unknown_country": ("country_code", UNKNOWN_COUNTRY),
     "unknown_sector": ("sector_code", UNKNOWN_SECTOR),
@@ -88,13 +88,15 @@ SET_VALUES: dict[str, tuple[str, object]] = {
     "value_out_of_range": ("indicator_value", OUT_OF_RANGE_VALUE),
     "unit_mismatch": ("unit", "percent_of_gdp"),
     "percentage_out_of_range": ("literacy_rate_pct", OUT_OF_RANGE_PERCENTAGE),
-    "missing_transaction_id": ("transaction_id", None),
-    "missing_loan_id": ("loan_id", None),
-    "missing_borrower_id": ("borrower_id", None),
-    "missing_country_code": ("country_code", None),
-    "missing_transaction_at": ("transaction_at", None),
-    "missing_amount": ("amount", None),
-    "missing_value": ("indicator_value", None),
+}
+NULLED_COLUMNS: dict[str, str] = {
+    "missing_transaction_id": "transaction_id",
+    "missing_loan_id": "loan_id",
+    "missing_borrower_id": "borrower_id",
+    "missing_country_code": "country_code",
+    "missing_transaction_at": "transaction_at",
+    "missing_amount": "amount",
+    "missing_value": "indicator_value",
 }
 
 
@@ -130,8 +132,9 @@ def _set_column(table: pa.Table, column: str, values: pa.Array) -> pa.Table:
 
 
 def _set_values(table: pa.Table, rows: dict[str, np.ndarray]) -> pa.Table:
-    """`table` with the rows of each of its SET_VALUES defects set."""
-    for defect, (column, value) in SET_VALUES.items():
+    """`table` with the rows of each of its SET_VALUES and NULLED_COLUMNS defects set."""
+    nulled = {defect: (column, None) for defect, column in NULLED_COLUMNS.items()}
+    for defect, (column, value) in (SET_VALUES | nulled).items():
         if defect in rows:
             table = _set_column(table, column, _replace(table[column], rows[defect], value))
     return table
