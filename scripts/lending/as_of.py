@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="lending-stamp-docs",
         description="Write what the data is as of on the docs site's landing page.",
-        parents=[settings.database_option("with the published marts")],
+        parents=[settings.path_option("--database", "DuckDB file with the published marts")],
     )
     parser.add_argument(
         "--target",

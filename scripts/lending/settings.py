@@ -26,19 +26,6 @@ def duckdb_path() -> Path:
     return Path(os.environ.get("DBT_DUCKDB_PATH") or DEFAULT_DUCKDB_PATH)
 
 
-def database_option(holding: str) -> argparse.ArgumentParser:
-    """`--database`, the warehouse file, for the commands that read it, as a parent parser
-    (argparse's `parents=`); `holding` says what they need in it (e.g. "with the marts")."""
-    parent = argparse.ArgumentParser(add_help=False)
-    parent.add_argument(
-        "--database",
-        type=Path,
-        default=duckdb_path(),
-        help=f"DuckDB file {holding} (default: $DBT_DUCKDB_PATH or %(default)s)",
-    )
-    return parent
-
-
 def raw_data_path() -> Path:
     """The folder of raw Parquet deliveries dbt's sources read."""
     return Path(os.environ.get("BANK_RAW_DATA_PATH") or DEFAULT_RAW_DATA_PATH)
@@ -47,6 +34,24 @@ def raw_data_path() -> Path:
 def target_path() -> Path:
     """dbt's artifacts folder (manifest.json, run_results.json)."""
     return Path(os.environ.get("DBT_TARGET_PATH") or DEFAULT_TARGET_PATH)
+
+
+def path_option(flag: str, what: str) -> argparse.ArgumentParser:
+    """One of the files above as a command's option, a parent parser (argparse's
+    `parents=`), so that every command names, defaults and explains it alike: `--database`
+    (the warehouse), `--raw-data` (the deliveries) or `--run-results` (dbt's last command);
+    `what` says what the command reads it as (e.g. "DuckDB file with the marts")."""
+    default, where = {
+        "--database": (duckdb_path(), f"$DBT_DUCKDB_PATH or {DEFAULT_DUCKDB_PATH}"),
+        "--raw-data": (raw_data_path(), f"$BANK_RAW_DATA_PATH or {DEFAULT_RAW_DATA_PATH}"),
+        "--run-results": (
+            target_path() / "run_results.json",
+            f"run_results.json in $DBT_TARGET_PATH or {DEFAULT_TARGET_PATH}/",
+        ),
+    }[flag]
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument(flag, type=Path, default=default, help=f"{what} (default: {where})")
+    return parent
 
 
 def public_marts(manifest: Path | None = None) -> list[str]:

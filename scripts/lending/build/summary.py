@@ -178,19 +178,13 @@ def report(database: Path, run_results: Path, raw_data: Path, build_failed: bool
 
 def main(argv: list[str] | None = None) -> int:
     parser = cli.parser(
-        "lending-summary", __doc__, parents=[settings.database_option("the build wrote")]
-    )
-    parser.add_argument(
-        "--run-results",
-        type=Path,
-        default=Path("target/run_results.json"),
-        help="dbt's run results (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--raw-data",
-        type=Path,
-        default=settings.raw_data_path(),
-        help="generated dataset, for raw row counts (default: %(default)s)",
+        "lending-summary",
+        __doc__,
+        parents=[
+            settings.path_option("--database", "DuckDB file the build wrote"),
+            settings.path_option("--run-results", "dbt's run results"),
+            settings.path_option("--raw-data", "generated dataset, for raw row counts"),
+        ],
     )
     parser.add_argument(
         "--build-failed",

@@ -283,13 +283,12 @@ def main(argv: list[str] | None = None) -> int:
         "lending-metrics",
         __doc__,
         epilog="Example: lending-metrics --duckdb data/lending_research.duckdb",
-    )
-    parser.add_argument(
-        "--run-results",
-        type=Path,
-        default=target / "run_results.json",
-        help="dbt's run results; a missing file means the build stopped before dbt "
-        "(default: %(default)s)",
+        parents=[
+            settings.path_option(
+                "--run-results",
+                "dbt's run results; a missing file means the build stopped before dbt",
+            )
+        ],
     )
     parser.add_argument(
         "--sources", type=Path, help="dbt's sources.json from `dbt source freshness`, if it ran"

@@ -93,14 +93,9 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__.split("\n\n")[0],
         epilog=__doc__.split("\n\n")[1],
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[settings.path_option("--raw-data", "the raw Parquet folder")],
     )
     parser.add_argument("command", choices=["up", "down", "load", "build"])
-    parser.add_argument(
-        "--raw-data",
-        type=Path,
-        default=settings.raw_data_path(),
-        help="the raw Parquet folder (default: $BANK_RAW_DATA_PATH or data/raw)",
-    )
     args, dbt_args = parser.parse_known_args(argv)
     try:
         if args.command == "up":

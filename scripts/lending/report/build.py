@@ -570,7 +570,9 @@ def build_report(database: Path) -> tuple[str, list[Chart]]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = cli.parser(
-        "lending-report", __doc__, parents=[settings.database_option("with the marts")]
+        "lending-report",
+        __doc__,
+        parents=[settings.path_option("--database", "DuckDB file with the marts")],
     )
     parser.add_argument(
         "--output",
