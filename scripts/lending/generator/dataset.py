@@ -89,11 +89,13 @@ class Progress:
 
 
 def generator_fingerprint() -> str:
-    """Hash of the generator's own source and of the file columns and types its schemas
-    take from the sources YAML (schemas.py): data from older code or an older contract is
-    not 'current'. The YAML's descriptions and tests are not part of it."""
+    """Hash of the generator's own source and data (macro_anchors.toml) and of the file
+    columns and types its schemas take from the sources YAML (schemas.py): data from older
+    code, older figures or an older contract is not 'current'. The YAML's descriptions and
+    tests are not part of it."""
     digest = hashlib.sha256()
-    for path in sorted(Path(__file__).parent.glob("*.py")):
+    here = Path(__file__).parent
+    for path in sorted([*here.glob("*.py"), *here.glob("*.toml")]):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     digest.update(repr([(table.name, table.declared) for table in load_tables()]).encode())

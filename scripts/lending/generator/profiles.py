@@ -1,9 +1,8 @@
 """Reference facts and economic profiles the generator draws from.
 
 Codes here must match the dbt seeds (`seeds/*.csv`); a pytest test keeps the two in step.
-Macro anchors are rounded public figures (central banks, INDEC, IBGE, IMF WEO) placed at
-the month they describe; the generator interpolates between them and adds seeded noise, so
-the shape is real and the exact values differ by seed.
+The macro anchors, rounded public figures the monthly indicators are interpolated between,
+are data: macro_anchors.toml, beside this file.
 
 The bank is modelled on a mid-sized regional development bank: at the default 50,000
 transactions it disburses about USD 2-3 billion a year in ten countries (the order of
@@ -16,7 +15,9 @@ period. `--transactions` scales the number of loans, and so the book, proportion
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass
+from pathlib import Path
 
 Anchors = tuple[tuple[str, float], ...]
 
@@ -148,188 +149,54 @@ USD_REFERENCE_RATE: Anchors = (
 # fmt: on
 
 
-# fmt: off
-def _gdp(y18: float, y19: float, trough: float, y20: float, peak: float, y21: float,
-         y22: float, y23: float, y24: float) -> Anchors:
-    """Monthly activity growth: the 2020 collapse and the 2021 base-effect rebound."""
+MACRO_ANCHORS_FILE = Path(__file__).with_name("macro_anchors.toml")
+YEAR_END_MONTHS = ("2018-12", "2019-12", "2020-12", "2021-12", "2022-12", "2023-12", "2024-08")
+COVID_PATH_MONTHS = (
+    "2018-12", "2019-12", "2020-05", "2020-12", "2021-05", "2021-12", "2022-12", "2023-12",
+    "2024-08",
+)  # fmt: skip
+
+
+def _anchors(where: str, written: object) -> Anchors:
+    """One indicator's anchors from macro_anchors.toml, in any of the forms it describes."""
+    if isinstance(written, list) and all(_is_anchor(pair) for pair in written):
+        return tuple((month, value) for month, value in written)
+    one_form = isinstance(written, dict) and len(written) == 1
+    form, values = next(iter(written.items())) if one_form else ("", None)
+    months = {"year_ends": YEAR_END_MONTHS, "covid_path": COVID_PATH_MONTHS}.get(form, ())
+    if not months or not isinstance(values, list) or len(values) != len(months):
+        raise ValueError(
+            f"{where}: expected [[month, value], ...], year_ends = [{len(YEAR_END_MONTHS)} "
+            f"values] or covid_path = [{len(COVID_PATH_MONTHS)} values], got {written!r}"
+        )
+    anchors = tuple(zip(months, values, strict=True))
+    if form == "covid_path":
+        # December 2019's growth holds until the pandemic starts, in March 2020.
+        return (*anchors[:2], ("2020-02", anchors[1][1]), *anchors[2:])
+    return anchors
+
+
+def _is_anchor(pair: object) -> bool:
     return (
-        ("2018-12", y18), ("2019-12", y19), ("2020-02", y19), ("2020-05", trough),
-        ("2020-12", y20), ("2021-05", peak), ("2021-12", y21), ("2022-12", y22),
-        ("2023-12", y23), ("2024-08", y24),
+        isinstance(pair, list)
+        and len(pair) == 2
+        and isinstance(pair[0], str)
+        and isinstance(pair[1], int | float)
     )
-# fmt: on
 
 
-def _yearly(*values: float) -> Anchors:
-    """December 2018 to December 2023 year-end values, then August 2024."""
-    months = ("2018-12", "2019-12", "2020-12", "2021-12", "2022-12", "2023-12", "2024-08")
-    return tuple(zip(months, values, strict=True))
+def load_macro_anchors(path: Path = MACRO_ANCHORS_FILE) -> dict[str, dict[str, Anchors]]:
+    with path.open("rb") as file:
+        countries = tomllib.load(file)
+    return {
+        country: {
+            code: _anchors(f"{path}: {country}.{code}", written) for code, written in series.items()
+        }
+        for country, series in countries.items()
+    }
 
 
-# fmt: off
-MACRO_ANCHORS: dict[str, dict[str, Anchors]] = {
-    "ARG": {
-        "gdp_growth": _gdp(-6.9, -1.8, -25.0, -2.5, 32.0, 9.0, 1.0, -4.5, -3.5),
-        "inflation": (
-            ("2018-12", 47.6), ("2019-12", 53.8), ("2020-12", 36.1), ("2021-12", 50.9),
-            ("2022-12", 94.8), ("2023-06", 115.6), ("2023-11", 160.9), ("2023-12", 211.4),
-            ("2024-04", 289.4), ("2024-08", 236.7),
-        ),
-        # Exchange rates follow a daily path: a month anchor is its mid-month level, a
-        # dated anchor that day's, so two consecutive days make a step devaluation
-        # (August 2019 after the primaries, 14 August 2023, 13 December 2023).
-        "exchange_rate": (
-            ("2018-12", 38.0), ("2019-07", 43.0), ("2019-08-09", 46.0),
-            ("2019-08-13", 57.0), ("2019-12", 60.0), ("2020-12", 83.0), ("2021-12", 102.0),
-            ("2022-12", 172.0), ("2023-07", 265.0), ("2023-08-11", 287.0),
-            ("2023-08-14", 350.0), ("2023-11-14", 350.0), ("2023-12-12", 366.5),
-            ("2023-12-13", 800.0), ("2024-08", 940.0),
-        ),
-        "policy_rate": (
-            ("2018-12", 59.25), ("2019-09", 78.0), ("2019-12", 55.0), ("2020-03", 38.0),
-            ("2021-12", 38.0), ("2022-09", 75.0), ("2023-08", 118.0), ("2023-11", 133.0),
-            ("2023-12", 100.0), ("2024-05", 40.0), ("2024-08", 40.0),
-        ),
-        "unemployment": _yearly(9.1, 8.9, 11.0, 7.0, 6.3, 5.7, 7.6),
-        "trade_balance": _yearly(-300, 1330, 1050, 1230, 570, -580, 1960),
-        "fdi_inflows": _yearly(960, 550, 350, 570, 1280, 1950, 1000),
-        "public_debt": _yearly(85.2, 88.7, 102.8, 80.6, 84.5, 155.4, 85.0),
-    },
-    "BOL": {
-        "gdp_growth": _gdp(4.2, 2.2, -22.0, -6.0, 18.0, 5.0, 3.5, 3.0, 1.5),
-        "inflation": _yearly(1.5, 1.5, 0.7, 0.9, 3.1, 2.1, 4.6),
-        "exchange_rate": _yearly(6.96, 6.96, 6.96, 6.96, 6.96, 6.96, 6.96),
-        "policy_rate": _yearly(2.5, 2.5, 1.0, 1.5, 3.0, 3.5, 4.0),
-        "unemployment": _yearly(3.8, 4.0, 8.4, 5.2, 4.3, 3.9, 4.0),
-        "trade_balance": _yearly(-80, -70, 45, 120, 90, -60, -40),
-        "fdi_inflows": _yearly(25, 15, -85, 50, 20, 10, 12),
-        "public_debt": _yearly(53.9, 59.3, 78.0, 81.4, 80.1, 85.0, 90.0),
-    },
-    "BRA": {
-        "gdp_growth": _gdp(1.8, 1.2, -11.0, -1.0, 14.0, 1.6, 2.7, 2.2, 3.0),
-        "inflation": _yearly(3.75, 4.31, 4.52, 10.06, 5.79, 4.62, 4.24),
-        "exchange_rate": (
-            ("2018-12", 3.88), ("2019-12", 4.11), ("2020-05", 5.64), ("2020-12", 5.15),
-            ("2021-12", 5.65), ("2022-12", 5.25), ("2023-12", 4.90), ("2024-08", 5.55),
-        ),
-        "policy_rate": (
-            ("2018-12", 6.5), ("2019-07", 6.5), ("2019-12", 4.5), ("2020-08", 2.0),
-            ("2021-03", 2.0), ("2021-12", 9.25), ("2022-08", 13.75), ("2023-07", 13.75),
-            ("2023-12", 11.75), ("2024-05", 10.5), ("2024-08", 10.5),
-        ),
-        "unemployment": _yearly(12.0, 11.1, 14.2, 11.1, 7.9, 7.4, 6.6),
-        "trade_balance": _yearly(4100, 3200, 4200, 5100, 5200, 8200, 6500),
-        "fdi_inflows": _yearly(6000, 5600, 3200, 3900, 6100, 5400, 5800),
-        "public_debt": _yearly(85.6, 87.1, 96.0, 88.9, 85.9, 84.7, 87.0),
-    },
-    "CHL": {
-        "gdp_growth": _gdp(2.9, -3.0, -14.0, 0.0, 22.0, 10.0, -2.3, 0.2, 2.3),
-        "inflation": _yearly(2.6, 3.0, 3.0, 7.2, 12.8, 3.9, 4.7),
-        "exchange_rate": (
-            ("2018-12", 680.0), ("2019-12", 760.0), ("2020-03", 840.0), ("2020-12", 735.0),
-            ("2021-12", 850.0), ("2022-07", 960.0), ("2022-12", 875.0), ("2023-12", 880.0),
-            ("2024-08", 935.0),
-        ),
-        "policy_rate": (
-            ("2018-12", 2.75), ("2019-12", 1.75), ("2020-03", 0.5), ("2021-06", 0.5),
-            ("2021-12", 4.0), ("2022-10", 11.25), ("2023-06", 11.25), ("2023-12", 8.25),
-            ("2024-08", 5.75),
-        ),
-        "unemployment": _yearly(6.7, 7.0, 10.3, 7.2, 7.9, 8.5, 8.9),
-        "trade_balance": _yearly(330, 320, 1550, 850, 300, 1150, 1800),
-        "fdi_inflows": _yearly(650, 1050, 950, 1350, 1600, 1800, 1700),
-        "public_debt": _yearly(25.6, 28.3, 32.4, 36.4, 37.9, 39.4, 40.5),
-    },
-    "COL": {
-        "gdp_growth": _gdp(2.8, 3.3, -16.0, -3.5, 18.0, 10.0, 2.9, 0.3, 1.8),
-        "inflation": _yearly(3.18, 3.80, 1.61, 5.62, 13.12, 9.28, 6.12),
-        "exchange_rate": (
-            ("2018-12", 3210.0), ("2019-12", 3370.0), ("2020-03", 4000.0),
-            ("2020-12", 3470.0), ("2021-12", 3990.0), ("2022-11", 4950.0),
-            ("2023-12", 3950.0), ("2024-08", 4030.0),
-        ),
-        "policy_rate": (
-            ("2018-12", 4.25), ("2020-02", 4.25), ("2020-09", 1.75), ("2021-08", 1.75),
-            ("2021-12", 3.0), ("2022-12", 12.0), ("2023-04", 13.25), ("2023-11", 13.25),
-            ("2023-12", 13.0), ("2024-08", 10.75),
-        ),
-        "unemployment": _yearly(9.7, 10.5, 13.4, 11.0, 10.3, 10.0, 9.7),
-        "trade_balance": _yearly(-700, -900, -750, -1150, -1000, -600, -700),
-        "fdi_inflows": _yearly(950, 1200, 630, 790, 1430, 1420, 1150),
-        "public_debt": _yearly(53.6, 52.3, 64.8, 63.8, 60.8, 55.3, 56.0),
-    },
-    "ECU": {
-        "gdp_growth": _gdp(1.3, 0.0, -13.0, -6.0, 12.0, 3.5, 2.9, 1.8, -1.0),
-        "inflation": _yearly(0.27, -0.07, -0.93, 1.94, 3.74, 1.35, 2.20),
-        "exchange_rate": _yearly(1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0),
-        # Dollarised: no policy rate; the central bank's reference lending rate instead.
-        "policy_rate": _yearly(8.7, 8.8, 8.5, 7.5, 8.5, 9.9, 10.9),
-        "unemployment": _yearly(3.7, 3.8, 5.0, 4.1, 3.2, 3.4, 3.8),
-        "trade_balance": _yearly(-40, 70, 280, 245, 200, 170, 480),
-        "fdi_inflows": _yearly(115, 80, 92, 54, 70, 31, 25),
-        "public_debt": _yearly(49.1, 51.4, 60.9, 62.2, 57.5, 55.5, 54.0),
-    },
-    "MEX": {
-        "gdp_growth": _gdp(2.0, -0.4, -20.0, -4.5, 24.0, 1.2, 4.4, 3.2, 1.0),
-        "inflation": _yearly(4.83, 2.83, 3.15, 7.36, 7.82, 4.66, 4.99),
-        "exchange_rate": (
-            ("2018-12", 20.1), ("2019-12", 19.0), ("2020-04", 24.2), ("2020-12", 20.1),
-            ("2021-12", 20.9), ("2022-12", 19.4), ("2023-12", 17.2), ("2024-05", 16.8),
-            ("2024-08", 19.2),
-        ),
-        "policy_rate": (
-            ("2018-12", 8.25), ("2019-07", 8.25), ("2019-12", 7.25), ("2021-02", 4.0),
-            ("2021-06", 4.0), ("2021-12", 5.5), ("2022-12", 10.5), ("2023-03", 11.25),
-            ("2024-02", 11.25), ("2024-08", 10.75),
-        ),
-        "unemployment": _yearly(3.3, 3.4, 4.6, 3.5, 3.0, 2.7, 2.9),
-        "trade_balance": _yearly(-170, 450, 2860, -920, -2200, -450, -100),
-        "fdi_inflows": _yearly(2850, 2850, 2650, 2650, 3050, 3000, 3100),
-        "public_debt": _yearly(53.6, 53.3, 60.1, 57.6, 54.0, 53.1, 54.3),
-    },
-    "PRY": {
-        "gdp_growth": _gdp(3.2, -0.4, -9.0, -1.0, 12.0, 2.0, 0.2, 4.7, 4.0),
-        "inflation": _yearly(3.2, 2.8, 2.2, 6.8, 8.1, 3.7, 4.1),
-        "exchange_rate": (
-            ("2018-12", 5960.0), ("2019-12", 6450.0), ("2020-12", 6900.0),
-            ("2021-12", 6870.0), ("2022-12", 7250.0), ("2023-12", 7300.0),
-            ("2024-08", 7560.0),
-        ),
-        "policy_rate": _yearly(5.25, 4.0, 0.75, 5.25, 8.5, 6.75, 6.0),
-        "unemployment": _yearly(6.2, 6.6, 7.7, 7.5, 6.8, 5.9, 6.0),
-        "trade_balance": _yearly(-50, 20, 210, -130, -290, 160, 60),
-        "fdi_inflows": _yearly(30, 45, 10, 15, 55, 25, 30),
-        "public_debt": _yearly(19.8, 22.1, 33.9, 34.2, 37.4, 38.2, 38.9),
-    },
-    "PER": {
-        "gdp_growth": _gdp(4.0, 2.2, -32.0, -0.5, 45.0, 1.5, 3.3, -0.4, 3.6),
-        "inflation": _yearly(2.19, 1.90, 1.97, 6.43, 8.46, 3.24, 2.03),
-        "exchange_rate": (
-            ("2018-12", 3.37), ("2019-12", 3.34), ("2020-12", 3.60), ("2021-09", 4.10),
-            ("2021-12", 4.00), ("2022-12", 3.86), ("2023-12", 3.74), ("2024-08", 3.76),
-        ),
-        "policy_rate": (
-            ("2018-12", 2.75), ("2019-07", 2.75), ("2019-12", 2.25), ("2020-04", 0.25),
-            ("2021-07", 0.25), ("2021-12", 2.5), ("2022-12", 7.5), ("2023-08", 7.75),
-            ("2023-12", 6.75), ("2024-08", 5.75),
-        ),
-        "unemployment": _yearly(6.1, 6.1, 13.0, 7.8, 7.1, 6.8, 6.4),
-        "trade_balance": _yearly(610, 550, 670, 1250, 850, 1450, 1600),
-        "fdi_inflows": _yearly(550, 670, 60, 620, 990, 330, 560),
-        "public_debt": _yearly(25.6, 26.6, 34.6, 35.9, 33.8, 32.9, 33.5),
-    },
-    "URY": {
-        "gdp_growth": _gdp(0.5, 0.7, -14.0, -2.0, 12.0, 4.5, 4.7, 0.4, 3.5),
-        "inflation": _yearly(7.96, 8.79, 9.41, 7.96, 8.29, 5.11, 5.45),
-        "exchange_rate": _yearly(32.4, 37.4, 42.6, 44.6, 39.8, 39.2, 40.3),
-        "policy_rate": _yearly(9.25, 9.25, 4.5, 5.75, 11.25, 9.0, 8.5),
-        "unemployment": _yearly(8.3, 8.9, 10.4, 7.0, 7.4, 8.3, 7.4),
-        "trade_balance": _yearly(10, 70, 20, 150, 10, -60, 50),
-        "fdi_inflows": _yearly(85, 110, 70, 300, 550, 220, 250),
-        "public_debt": _yearly(60.3, 61.5, 68.3, 66.9, 60.4, 62.5, 63.8),
-    },
-}
-# fmt: on
+MACRO_ANCHORS = load_macro_anchors()
 
 # Demographics per year 2019..2024, as
 # (population 2019 in millions, annual growth %, urban %, literacy %,
