@@ -16,10 +16,11 @@ data "aws_iam_policy_document" "orchestrator" {
   source_policy_documents = [
     data.aws_iam_policy_document.sign_in_to_the_workgroup.json,
     data.aws_iam_policy_document.read_the_raw_deliveries.json,
-    # Writing the artifacts needs a data key; reading the lake's comes with the deliveries.
+    data.aws_iam_policy_document.publish_alerts.json, # the DAG's failure callback
+    data.aws_iam_policy_document.key_use["decrypt_the_lake"].json,
     data.aws_iam_policy_document.key_use["encrypt_the_artifacts"].json,
     data.aws_iam_policy_document.key_use["decrypt_the_pseudonymisation_key"].json,
-    data.aws_iam_policy_document.publish_alerts.json, # the DAG's failure callback
+    data.aws_iam_policy_document.key_use["encrypt_for_the_alerts_topic"].json,
   ]
 
   # The delivery sensor lists the month's prefix and reads its _manifest.json.

@@ -16,7 +16,10 @@ data "aws_iam_policy_document" "spectrum_trust" {
 }
 
 data "aws_iam_policy_document" "spectrum" {
-  source_policy_documents = [data.aws_iam_policy_document.read_the_raw_deliveries.json]
+  source_policy_documents = [
+    data.aws_iam_policy_document.read_the_raw_deliveries.json,
+    data.aws_iam_policy_document.key_use["decrypt_the_lake"].json,
+  ]
 
   statement {
     sid       = "ListTheRawPrefix"

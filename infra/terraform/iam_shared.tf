@@ -11,8 +11,10 @@ data "aws_iam_policy_document" "sign_in_to_the_workgroup" {
 }
 
 # A role uses a key (kms.tf) only through the service that keeps what the key encrypts,
-# never directly: each use is the key, the actions and that service (kms:ViaService).
-# tests/python/infra checks that no other identity policy statement names a kms: action.
+# never directly: each use is the key, the actions and that service (kms:ViaService). A
+# use is composed into the role's own policy, not into a shared document below, so the
+# role's file lists every key it uses. tests/python/infra checks both, and that no other
+# identity policy statement names a kms: action.
 locals {
   key_uses = {
     decrypt_the_lake = {
@@ -49,10 +51,9 @@ data "aws_iam_policy_document" "key_use" {
   }
 }
 
-# The lake's objects are encrypted with the data key: whoever reads them decrypts through S3.
+# The lake's objects are encrypted with the data key: a role that reads them also lists
+# key_use["decrypt_the_lake"].
 data "aws_iam_policy_document" "read_the_raw_deliveries" {
-  source_policy_documents = [data.aws_iam_policy_document.key_use["decrypt_the_lake"].json]
-
   statement {
     sid       = "ReadTheRawDeliveries"
     actions   = ["s3:GetObject"]
@@ -61,10 +62,9 @@ data "aws_iam_policy_document" "read_the_raw_deliveries" {
 }
 
 # The orchestrator's failure callback and the watchdog alert on the topic the alarms use;
-# the topic is encrypted with the monitoring key, which SNS uses on the publisher's behalf.
+# the topic is encrypted with the monitoring key, which SNS uses on the publisher's behalf
+# (key_use["encrypt_for_the_alerts_topic"] beside it).
 data "aws_iam_policy_document" "publish_alerts" {
-  source_policy_documents = [data.aws_iam_policy_document.key_use["encrypt_for_the_alerts_topic"].json]
-
   statement {
     sid       = "PublishAlerts"
     actions   = ["sns:Publish"]

@@ -285,10 +285,29 @@ def wildcard_problems(config: Terraform) -> list[str]:
 KEY_POLICIES = ("key_administration", "monitoring_key")
 
 
+KEY_USE = re.compile(r'data\.aws_iam_policy_document\.key_use\["(\w+)"\]')
+DOCUMENT_JSON = re.compile(r"\$\{data\.aws_iam_policy_document\.(\w+)\.json\}")
+
+
 def key_use_problems(config: Terraform) -> list[str]:
     """Every identity policy statement that grants a kms: action names the service it goes
-    through (kms:ViaService): a role uses a key only through S3, SNS, Secrets Manager..."""
+    through (kms:ViaService): a role uses a key only through S3, SNS, Secrets Manager...
+    And a key use is composed only into a role's own policy (local.role_policies), never
+    into a document shared by several, so the role's file lists every key it uses."""
+    role_documents = {
+        found.group(1)
+        for policy in config.locals.get("role_policies", {}).values()
+        if (found := DOCUMENT_JSON.fullmatch(str(policy.get("policy"))))
+    }
     problems = []
+    for (kind, document), body in config.data.items():
+        if kind != "aws_iam_policy_document" or document in role_documents:
+            continue
+        for use in KEY_USE.findall(str(body.get("source_policy_documents", []))):
+            problems.append(
+                f'data.aws_iam_policy_document.{document}: composes key_use["{use}"], '
+                "which only a role's own policy may"
+            )
     for name, sid, statement in allow_statements(config):
         kms = [a for a in statement.get("actions", []) if str(a).startswith("kms:")]
         conditions = [c.get("variable") for c in statement.get("condition", [])]

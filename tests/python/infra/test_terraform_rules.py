@@ -187,6 +187,15 @@ BROKEN_COPIES = [
         "kms:Decrypt without a kms:ViaService condition",
     ),
     (
+        key_use_problems,
+        "iam_shared.tf",
+        'data "aws_iam_policy_document" "read_the_raw_deliveries" {\n',
+        'data "aws_iam_policy_document" "read_the_raw_deliveries" {\n  source_policy_documents = '
+        '[data.aws_iam_policy_document.key_use["decrypt_the_lake"].json]\n\n',
+        "data.aws_iam_policy_document.read_the_raw_deliveries: composes "
+        'key_use["decrypt_the_lake"], which only a role\'s own policy may',
+    ),
+    (
         password_problems,
         "redshift.tf",
         "manage_admin_password            = true",
@@ -220,6 +229,7 @@ BROKEN_IDS = [
     "inline-json-key-policy-in-a-for-each-map",
     "kms-use-without-a-service",
     "kms-use-of-a-for-each-document-without-a-service",
+    "kms-use-in-a-shared-document",
     "password-set",
     "password-variable",
     "secret-output-through-a-local",
