@@ -15,9 +15,12 @@ period. `--transactions` scales the number of loans, and so the book, proportion
 
 from __future__ import annotations
 
+import itertools
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+
+from lending.generator.periods import day_position
 
 Anchors = tuple[tuple[str, float], ...]
 
@@ -185,15 +188,30 @@ def _is_anchor(pair: object) -> bool:
     )
 
 
+def _in_date_order(where: str, anchors: Anchors) -> Anchors:
+    """`anchors`, once their dates are known to be real and strictly in order: interpolating
+    between unordered anchors would give wrong figures, not an error."""
+    try:
+        positions = [day_position(date) for date, _ in anchors]
+    except ValueError as error:
+        raise ValueError(f"{where}: {error}") from None
+    if not positions:
+        raise ValueError(f"{where}: no anchors")
+    if any(a >= b for a, b in itertools.pairwise(positions)):
+        raise ValueError(f"{where}: the anchors' dates must be strictly in order, got {anchors!r}")
+    return anchors
+
+
 def load_macro_anchors(path: Path = MACRO_ANCHORS_FILE) -> dict[str, dict[str, Anchors]]:
     with path.open("rb") as file:
         countries = tomllib.load(file)
-    return {
-        country: {
-            code: _anchors(f"{path}: {country}.{code}", written) for code, written in series.items()
-        }
-        for country, series in countries.items()
-    }
+    anchors: dict[str, dict[str, Anchors]] = {}
+    for country, series in countries.items():
+        anchors[country] = {}
+        for code, written in series.items():
+            where = f"{path}: {country}.{code}"
+            anchors[country][code] = _in_date_order(where, _anchors(where, written))
+    return anchors
 
 
 MACRO_ANCHORS = load_macro_anchors()

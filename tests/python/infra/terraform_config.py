@@ -258,6 +258,10 @@ def allow_statements(config: Terraform) -> Iterator[tuple[str, str, dict[str, An
                     yield name, str(statement.get("sid", f"#{index}")), statement
 
 
+# A policy attribute that is one policy document's JSON, and which document.
+DOCUMENT_JSON = re.compile(r"\$\{data\.aws_iam_policy_document\.(\w+)\.json\}")
+
+
 def wildcard_problems(config: Terraform) -> list[str]:
     """No Allow statement with a "*" or "service:*" action or a "*" resource, except the
     allow-listed ones; and every policy is a policy document (so none escapes this check)."""
@@ -273,9 +277,7 @@ def wildcard_problems(config: Terraform) -> list[str]:
         for name, instance in instances(config, resource, body).items():
             for attribute in POLICY_ATTRIBUTES:
                 value = instance.get(attribute)
-                if value is not None and not re.fullmatch(
-                    r"\$\{data\.aws_iam_policy_document\.\w+\.json\}", str(value)
-                ):
+                if value is not None and not DOCUMENT_JSON.fullmatch(str(value)):
                     problems.append(f"{kind}.{name}.{attribute}: not an aws_iam_policy_document")
     return problems
 
@@ -286,7 +288,6 @@ KEY_POLICIES = ("key_administration", "monitoring_key")
 
 
 KEY_USE = re.compile(r'data\.aws_iam_policy_document\.key_use\["(\w+)"\]')
-DOCUMENT_JSON = re.compile(r"\$\{data\.aws_iam_policy_document\.(\w+)\.json\}")
 
 
 def key_use_problems(config: Terraform) -> list[str]:
