@@ -178,27 +178,28 @@
 
 
 {#
-    For the models fed from int_transactions_validated (`validated`): the months whose
-    valid rows were validated again since this model last aggregated them, or all of them
-    when the model's code changed (it stores a `code_version` column).
+    For the models fed from int_transactions_validated: the months whose valid rows were
+    validated again since this model last aggregated them, or all of them when the model's
+    code changed (it stores a `code_version` column). Read from the current versions of
+    the partitions (`versions`, int_transaction_versions: one row each, with its count of
+    valid rows), so that finding them scans no transactions.
 #}
-{% macro revalidated_months(validated) -%}
+{% macro revalidated_months(versions) -%}
     {{ return(partitions_to_rebuild(
-        validated, 'validated_at',
-        upstream_month_column='month_start_date', upstream_filter='is_valid',
+        versions, 'validated_at', upstream_filter='valid_row_count > 0',
         month_column='month_start_date', code_version=code_checksum([this.identifier])
     )) }}
 {%- endmacro %}
 
 
 {#
-    The import of the models fed from int_transactions_validated: its valid rows, only
-    those of the months to rebuild on an incremental run. Pair it with
-    `pre_hook="{{ delete_partitions(revalidated_months(ref('int_transactions_validated')),
-    'month_start_date') }}"`.
+    The import of the models fed from int_transactions_validated (`validated`): its valid
+    rows, only those of the months to rebuild on an incremental run (`versions`, see
+    revalidated_months). Pair it with `pre_hook="{{ delete_partitions(revalidated_months(
+    ref('int_transaction_versions')), 'month_start_date') }}"`.
 #}
-{% macro valid_transactions_to_rebuild(validated) -%}
-    {%- set months = revalidated_months(validated) -%}
+{% macro valid_transactions_to_rebuild(validated, versions) -%}
+    {%- set months = revalidated_months(versions) -%}
     {%- do log_partitions(months) -%}
     select * from {{ validated }}
     where

@@ -11,7 +11,9 @@ with
 
 transactions as (
 
-    {{ valid_transactions_to_rebuild(ref('int_transactions_validated')) | indent(4) }}
+    {{ valid_transactions_to_rebuild(
+        ref('int_transactions_validated'), ref('int_transaction_versions')
+    ) | indent(4) }}
 
 ),
 
@@ -21,6 +23,7 @@ aggregated as (
         {{ grain | join(',\n        ') }},
         {{ transaction_outcome_metrics() }},
         max(validated_at) as validated_at,
+        {{ this_run_timestamp() }} as aggregated_at,
         '{{ code_checksum([this.identifier]) }}' as code_version
     from transactions
     group by {{ grain | join(', ') }}

@@ -11,7 +11,9 @@
     The key never appears in SQL text: compiled models, the manifest, run_results.json and
     the docs site would all carry it. The first on-run-start hooks write it, as a bound
     parameter, into a one-row table in <target schema>_private, which only the building
-    identity can read (no role is granted that schema), and the models read it from there.
+    identity can read (no role is granted that schema), and the pseudonym models
+    (models/intermediate/pseudonymisation/) read it from there: each identifier is hashed
+    once, when first delivered, and stored, so no query of a mart computes a hash.
 #}
 
 {% macro pseudonymisation_key_relation() -%}
@@ -19,31 +21,6 @@
         database=target.database, schema=target.schema ~ '_private',
         identifier='pseudonymisation_key', type='table'
     )) }}
-{%- endmacro %}
-
-
-{#-
-    The key of the published pseudonyms: publish_marts copies this build's key here in the
-    publication's transaction, and the published marts read it, so a key takes effect for
-    analysts with the first build that publishes, never with one that fails.
--#}
-{% macro published_pseudonymisation_key_relation() -%}
-    {{ return(pseudonymisation_key_relation().incorporate(
-        path={'identifier': 'published_pseudonymisation_key'}
-    )) }}
-{%- endmacro %}
-
-
-{#- publish_marts' statements that make the published key this build's key. -#}
-{% macro published_key_statements() -%}
-    {%- set published = published_pseudonymisation_key_relation() -%}
-    {{ return([
-        'create table if not exists ' ~ published
-            ~ ' (pseudonymisation_key varchar(256) not null)',
-        'delete from ' ~ published,
-        'insert into ' ~ published ~ ' (pseudonymisation_key) select pseudonymisation_key from '
-            ~ pseudonymisation_key_relation(),
-    ]) }}
 {%- endmacro %}
 
 
@@ -74,9 +51,25 @@
 {%- endmacro %}
 
 
-{#- A fingerprint of the key, for the publication log: a new key republishes the marts. -#}
-{% macro pseudonymisation_key_version() -%}
-    {{ return(local_md5('pseudonymisation key ' ~ pseudonymisation_key())[:12]) }}
+{#-
+    SQL for the version of the pseudonyms: the keyed hash of the pseudonym models' code
+    checksum, computed in the warehouse from the key table (so neither the key nor a
+    fingerprint of it is ever SQL text). The pseudonym tables store it with each pseudonym,
+    and the partition fingerprint carries it: a new key, or a change to how pseudonyms are
+    computed, hashes every identifier again and validates every partition again.
+-#}
+{% macro pseudonym_version() -%}
+    {%- set code = code_checksum(pseudonym_models()) -%}
+    (
+        select {{ keyed_hash("'pseudonyms of code " ~ code ~ "'", 'pseudonymisation_key') }}
+        from {{ pseudonymisation_key_relation() }}
+    )
+{%- endmacro %}
+
+
+{#- The models that store pseudonyms (models/intermediate/pseudonymisation/). -#}
+{% macro pseudonym_models() -%}
+    {{ return(['int_borrowers_pseudonymised']) }}
 {%- endmacro %}
 
 
@@ -117,4 +110,25 @@
 
 {% macro duckdb__bind_parameter_placeholder() -%}
     {{ return('?') }}
+{%- endmacro %}
+
+
+{#-
+    For the pseudonym tables (models/intermediate/pseudonymisation/): whether `this` holds
+    pseudonyms of another version than the build's (pseudonym_version), and the pre-hook
+    that deletes them, so that the model hashes those identifiers again.
+-#}
+{% macro stored_pseudonym_versions_differ() -%}
+    {%- if not execute -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- set query = 'select count(*) from ' ~ this ~ ' where pseudonym_version != '
+        ~ pseudonym_version() -%}
+    {{ return(run_query(query).columns[0].values()[0] > 0) }}
+{%- endmacro %}
+
+{% macro delete_other_pseudonym_versions() -%}
+    {%- if execute and is_incremental() -%}
+        delete from {{ this }} where pseudonym_version != {{ pseudonym_version() }}
+    {%- endif -%}
 {%- endmacro %}

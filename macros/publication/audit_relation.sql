@@ -33,11 +33,18 @@
     {%- set relation = builtins.ref(*varargs, **kwargs) -%}
     {%- if execute and flags.WHICH in ('build', 'run', 'test', 'retry') -%}
         {%- set name = varargs | last -%}
-        {#- Only a mart in this run's own schema: one that --defer resolved to production
-            (slim CI) is read as analysts read it, published, never production's audit
-            copy (a build in progress, and a schema CI is not granted). -#}
-        {%- for node in published_nodes() if node.name == name and node.schema == relation.schema -%}
-            {{ return(audit_relation(relation)) }}
+        {#- A mart this run builds is read in its own audit schema. --defer resolves a
+            ref to production whenever the relation is missing from this run's schema,
+            which a mart built but not yet published always is (slim CI's first build):
+            its tests would check production's mart, not the pull request's. A mart
+            deferred and not built here is read as analysts read it, published, never
+            production's audit copy (a build in progress, and a schema CI is not granted). -#}
+        {%- for node in published_nodes() if node.name == name -%}
+            {%- if node.schema == relation.schema -%}
+                {{ return(audit_relation(relation)) }}
+            {%- elif node.unique_id in selected_resources -%}
+                {{ return(audit_relation(published_relation(node))) }}
+            {%- endif -%}
         {%- endfor -%}
     {%- endif -%}
     {{ return(relation) }}

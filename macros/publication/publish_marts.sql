@@ -45,9 +45,7 @@
     {%- endif -%}
 
     {%- set published_log = publication_log() -%}
-    {#- The key analysts' pseudonyms are computed with changes here, with the marts: a build
-        that started with a new key and then failed leaves the published pseudonyms alone. -#}
-    {%- set statements = published_key_statements() -%}
+    {%- set statements = [] -%}
     {%- for node in marts -%}
         {%- do statements.extend(publication_statements(node, compiled[node.unique_id])) -%}
         {%- do statements.append(
@@ -83,21 +81,12 @@
 
 
 {#
-    What the publication log records as a mart's version: its code's checksum, and for a
-    mart with pseudonymised columns the key's fingerprint too (the key shapes every row).
+    What the publication log records as a mart's version: its code's checksum. (A mart's
+    pseudonyms are stored in the rows it reads, each with the version of its key: a new key
+    validates every partition again, so the versions published change with it.)
 #}
 {% macro published_code_version(node) -%}
-    {%- set version = code_checksum([node.name]) -%}
-    {%- if _is_pseudonymised(node) -%}
-        {%- set version = local_md5(version ~ pseudonymisation_key_version()) -%}
-    {%- endif -%}
-    {{ return(version) }}
-{%- endmacro %}
-
-
-{% macro _is_pseudonymised(node) -%}
-    {{ return(node.columns.values() | selectattr('meta.pseudonymised', 'defined')
-        | list | length > 0) }}
+    {{ return(code_checksum([node.name])) }}
 {%- endmacro %}
 
 
@@ -152,13 +141,8 @@
         {%- if existing is not none -%}
             {%- do statements.append('drop ' ~ existing.type ~ ' ' ~ existing) -%}
         {%- endif -%}
-        {#- The view computes pseudonyms when read: from the published key, not the build's. -#}
-        {%- set sql = compiled_sql | replace(
-            pseudonymisation_key_relation() | string,
-            published_pseudonymisation_key_relation() | string
-        ) -%}
         {%- do statements.append(published_view_ddl(public, versioned_sql(
-            sql, published_versions(), "published.mart = '" ~ node.name ~ "'")))
+            compiled_sql, published_versions(), "published.mart = '" ~ node.name ~ "'")))
         -%}
     {%- else -%}
         {%- set staged = public.incorporate(path={'identifier': public.identifier ~ '__publishing'}) -%}
@@ -189,25 +173,30 @@
     {%- set published = published_versions() -%}
     {%- set versions = _model_relation(versioned.versions) -%}
     {%- set store = _model_relation(versioned.store) -%}
-    {%- set statements = [
-        "delete from " ~ published ~ " where mart = '" ~ node.name ~ "'",
-        "insert into " ~ published
-            ~ " (mart, partition_year, partition_month, month_start_date, validated_at)"
-            ~ "\nselect '" ~ node.name ~ "', partition_year, partition_month, month_start_date,"
-            ~ " validated_at\nfrom " ~ versions,
-    ] -%}
+    {#- The store holds, per partition, the version published last and the current one
+        (delete_unpublished removes any other before a partition is validated again): the
+        versions to remove are those published last that are no longer current. Found
+        from the two small tables, not by scanning the store. -#}
     {%- set stale -%}
-        select distinct stored.partition_year, stored.partition_month, stored.validated_at
-        from {{ store }} as stored
+        select published.partition_year, published.partition_month, published.validated_at
+        from {{ published }} as published
         left join {{ versions }} as current_version
             using (partition_year, partition_month, validated_at)
-        where current_version.validated_at is null
+        where published.mart = '{{ node.name }}' and current_version.validated_at is null
     {%- endset -%}
+    {%- set statements = [] -%}
     {%- for year, month, version in run_query(stale).rows -%}
         {%- do statements.append('delete from ' ~ store ~ ' where partition_year = ' ~ year
             ~ ' and partition_month = ' ~ month
             ~ " and validated_at = cast('" ~ version ~ "' as timestamp)") -%}
     {%- endfor -%}
+    {%- do statements.extend([
+        "delete from " ~ published ~ " where mart = '" ~ node.name ~ "'",
+        "insert into " ~ published
+            ~ " (mart, partition_year, partition_month, month_start_date, validated_at)"
+            ~ "\nselect '" ~ node.name ~ "', partition_year, partition_month, month_start_date,"
+            ~ " validated_at\nfrom " ~ versions,
+    ]) -%}
     {{ return(statements) }}
 {%- endmacro %}
 

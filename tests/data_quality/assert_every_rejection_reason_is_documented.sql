@@ -13,8 +13,7 @@ rejected as (
         rejection_reasons,
         length(rejection_reasons) - length(replace(rejection_reasons, ',', '')) + 1
             as reason_count
-    from {{ ref('int_validated_rows_unioned') }}
-    where not is_valid
+    from {{ ref('int_rejected_rows_unioned') }}
 
 ),
 

@@ -1,5 +1,6 @@
 -- Every fact's is_settled and is_successful are its status's flags in the
--- transaction_statuses seed, for the rows the latest build validated. Returns the facts
+-- transaction_statuses seed, for the rows this build validated (every row in `make
+-- check-history`). Returns the facts
 -- whose flags disagree with the seed.
 
 select
@@ -11,9 +12,7 @@ from {{ ref('fct_transactions') }} as facts
 inner join {{ ref('transaction_statuses') }} as statuses
     on facts.transaction_status = statuses.transaction_status
 where
-    facts.validated_at = (
-        select max(latest.validated_at) from {{ ref('fct_transactions') }} as latest
-    )
+    {{ in_this_run('facts.validated_at', ref('fct_transactions')) }}
     and (
         facts.is_settled != statuses.is_settled
         or facts.is_successful != statuses.is_successful

@@ -2,9 +2,10 @@
     Every month from the first to the latest month with valid transactions (the grid the
     monthly marts are built on), with its quarter and year and whether the data covers
     them whole: a quarter or year is partial until its last month is delivered (and the
-    first ones if the data started in the middle of them).
+    first ones if the data started in the middle of them). The months with valid
+    transactions are those of the country-month aggregates, a small table.
 #}
-{%- set of_valid_rows = ' from ' ~ ref('int_transactions_validated') ~ ' where is_valid)' -%}
+{%- set of_valid_rows = ' from ' ~ ref('int_transactions_aggregated_to_country_months') ~ ')' -%}
 with
 
 months as (

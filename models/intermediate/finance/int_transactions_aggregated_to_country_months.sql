@@ -1,7 +1,7 @@
 {{ config(
     materialized='incremental',
     pre_hook="{{ delete_partitions(
-        revalidated_months(ref('int_transactions_validated')), 'month_start_date') }}",
+        revalidated_months(ref('int_transaction_versions')), 'month_start_date') }}",
 ) }}
 
 {{ transactions_aggregated(['country_code', 'month_start_date']) }}

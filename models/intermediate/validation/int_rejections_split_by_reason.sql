@@ -13,8 +13,7 @@ rejected as (
         source_file,
         source_row_number,
         rejection_reasons
-    from {{ ref('int_validated_rows_unioned') }}
-    where not is_valid
+    from {{ ref('int_rejected_rows_unioned') }}
 
 ),
 

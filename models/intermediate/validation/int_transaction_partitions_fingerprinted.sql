@@ -3,14 +3,17 @@
     everything its validated rows depend on. int_transactions_deduplicated rebuilds exactly
     the partitions whose fingerprint differs from the one it stored, so an incremental
     run gives what a full refresh of the same inputs gives. The fingerprint covers:
-      - the partition's rows (row count and a checksum of every column);
+      - the partition's rows (row count and content checksum, stored when it was last
+        delivered: int_transaction_partitions_totalled);
       - the month's exchange rates, all countries (a revised or withdrawn rate changes the
         USD amounts and the absurd_amount and missing_exchange_rate verdicts);
       - the reference seeds that shape a row (countries, sectors, transaction types and
         statuses: a change there rebuilds every partition);
-      - how many of its rows are still in the future (the future_timestamp rule moves
-        with the clock);
-      - the validation code and its vars (a changed rule rebuilds every partition).
+      - the clock, while any of its rows is dated after it (the future_timestamp verdict
+        moves with the clock, so such a partition is validated again at every build);
+      - the validation code and its vars (a changed rule rebuilds every partition);
+      - the version of the pseudonyms (the key and the code that hashes: a new one gives
+        every borrower a new pseudonym), computed in the warehouse, never written into SQL.
     The rules that look across months are the incremental model's own concern
     (macros/incremental/transaction_partitions_to_rebuild.sql).
 #}
@@ -24,22 +27,9 @@
 
 with
 
-transactions as (
+totals as (
 
-    select
-        partition_year,
-        partition_month,
-        transaction_id,
-        loan_id,
-        borrower_id,
-        transaction_status,
-        amount_local,
-        transaction_at,
-        country_code,
-        sector_code,
-        transaction_type,
-        currency_code
-    from {{ ref('stg_bank__transactions') }}
+    select * from {{ ref('int_transaction_partitions_totalled') }}
 
 ),
 
@@ -65,48 +55,31 @@ reference_data as (
 
 ),
 
-partitions as (
-
-    select
-        partition_year,
-        partition_month,
-        count(*) as raw_row_count,
-        coalesce(sum(amount_local), 0) as raw_amount_local,
-        count(case when transaction_at > {{ validation_time() }} then 1 end)
-            as future_row_count,
-        {{ content_checksum([
-            'transaction_id', 'loan_id', 'borrower_id', 'country_code', 'sector_code',
-            'transaction_type', 'transaction_status', 'amount_local', 'currency_code',
-            'transaction_at',
-        ]) }} as content_checksum
-    from transactions
-    group by partition_year, partition_month
-
-),
-
 fingerprinted as (
 
     select
-        partitions.partition_year,
-        partitions.partition_month,
-        partitions.raw_row_count,
-        partitions.raw_amount_local,
+        totals.partition_year,
+        totals.partition_month,
+        totals.raw_row_count,
+        totals.raw_amount_local,
         {{ dbt.hash(
-            "cast(partitions.raw_row_count as varchar)"
-            ~ " || ':' || partitions.content_checksum"
+            "cast(totals.raw_row_count as varchar)"
+            ~ " || ':' || totals.content_checksum"
             ~ " || ':' || coalesce(exchange_rates.rates_checksum, 'no rates')"
             ~ " || ':' || reference_data.countries_checksum"
             ~ " || ':' || reference_data.sectors_checksum"
             ~ " || ':' || reference_data.transaction_types_checksum"
             ~ " || ':' || reference_data.transaction_statuses_checksum"
-            ~ " || ':' || cast(partitions.future_row_count as varchar)"
+            ~ " || ':' || case when totals.latest_transaction_at > " ~ validation_time()
+            ~ " then cast(" ~ validation_time() ~ " as varchar) else 'in the past' end"
+            ~ " || ':' || " ~ pseudonym_version()
             ~ " || ':' || '" ~ validation_version ~ "'"
         ) }} as partition_fingerprint
-    from partitions
+    from totals
     cross join reference_data
     left join exchange_rates
-        on partitions.partition_year = exchange_rates.rate_year
-        and partitions.partition_month = exchange_rates.rate_month
+        on totals.partition_year = exchange_rates.rate_year
+        and totals.partition_month = exchange_rates.rate_month
 
 )
 

@@ -57,6 +57,7 @@ validated as (
         transaction_id,
         loan_id,
         borrower_id,
+        borrower_pseudonym,
         country_code,
         sector_code,
         transaction_type,
@@ -70,7 +71,7 @@ validated as (
         transaction_at,
         month_start_date,
         deduplicated_at,
-        cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}' as timestamp) as validated_at,
+        {{ this_run_timestamp() }} as validated_at,
         {{ rejection_reasons(rules) | indent(8) }}
     from facts
 

@@ -25,6 +25,7 @@ batch as (
         source_row_number,
         transaction_id,
         loan_id,
+        borrower_id,
         transaction_type,
         is_successful,
         transaction_at
@@ -104,8 +105,7 @@ flagged as (
         batch.*,
         later_deliveries.source_file is not null as is_duplicate,
         fingerprints.partition_fingerprint,
-        cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}' as timestamp)
-            as deduplicated_at
+        {{ this_run_timestamp() }} as deduplicated_at
     from batch
     inner join fingerprints using (partition_year, partition_month)
     left join later_deliveries using (source_file, source_row_number)

@@ -1,8 +1,9 @@
 {#
     Every raw transaction row with what the rules that look beyond the row need: whether
     it repeats an earlier row (int_transactions_deduplicated), the version of its
-    partition, and its loan's first disbursement. int_transaction_validations applies the
-    rules; an incremental run reads only the partitions it rebuilds from this view.
+    partition, and its loan's first disbursement; and its borrower's pseudonym.
+    int_transaction_validations applies the rules; an incremental run reads only the
+    partitions it rebuilds from this view.
 #}
 with
 
@@ -41,19 +42,30 @@ first_disbursements as (
 
 ),
 
+borrower_pseudonyms as (
+
+    select
+        borrower_id,
+        borrower_pseudonym
+    from {{ ref('int_borrowers_pseudonymised') }}
+
+),
+
 facts as (
 
     select
         transactions.*,
         duplicates.source_file is not null as is_duplicate,
         versions.deduplicated_at,
-        first_disbursements.first_disbursed_at
+        first_disbursements.first_disbursed_at,
+        borrower_pseudonyms.borrower_pseudonym
     from transactions
     inner join versions using (partition_year, partition_month)
     left join duplicates using (source_file, source_row_number)
     left join first_disbursements using (loan_id)
+    left join borrower_pseudonyms using (borrower_id)
 
 )
 
--- The converted rows column for column, plus three: their SQL is where the columns are listed.
+-- The converted rows column for column, plus four: their SQL is where the columns are listed.
 select * from facts  -- noqa: AM04

@@ -1,8 +1,61 @@
+{#
+    Per source and month: the rows delivered, valid and rejected. Transactions are counted
+    from what the build stored per partition (the delivered rows when the partition was
+    last delivered, the valid and rejected rows of its current validation), so the mart
+    costs no scan of the history; the indicators and demographics are small enough to
+    count.
+#}
 with
 
-source_rows as (
+transaction_partitions as (
 
-    select * from {{ ref('int_validated_rows_unioned') }}
+    select
+        'transactions' as source_name,
+        versions.month_start_date,
+        totals.raw_row_count,
+        versions.valid_row_count,
+        versions.rejected_row_count
+    from {{ ref('int_transaction_versions') }} as versions
+    inner join {{ ref('int_transaction_partitions_totalled') }} as totals
+        using (partition_year, partition_month)
+
+),
+
+other_rows as (
+
+    select
+        'economic_indicators' as source_name,
+        coalesce(month_start_date, {{ partition_month_start('partition_year') }})
+            as month_start_date,
+        is_valid
+    from {{ ref('int_economic_indicators_validated') }}
+    union all
+    select
+        'demographics' as source_name,
+        {{ partition_month_start('partition_year') }} as month_start_date,
+        is_valid
+    from {{ ref('int_demographics_validated') }}
+
+),
+
+other_counts as (
+
+    select
+        source_name,
+        month_start_date,
+        count(*) as raw_row_count,
+        count(case when is_valid then 1 end) as valid_row_count,
+        count(case when not is_valid then 1 end) as rejected_row_count
+    from other_rows
+    group by source_name, month_start_date
+
+),
+
+counted as (
+
+    select * from transaction_partitions
+    union all
+    select * from other_counts
 
 ),
 
@@ -13,19 +66,6 @@ reasons as (
         month_start_date,
         rejection_reason
     from {{ ref('int_rejections_split_by_reason') }}
-
-),
-
-counted as (
-
-    select
-        source_name,
-        month_start_date,
-        count(*) as raw_row_count,
-        count(case when is_valid then 1 end) as valid_row_count,
-        count(case when not is_valid then 1 end) as rejected_row_count
-    from source_rows
-    group by source_name, month_start_date
 
 ),
 

@@ -2,8 +2,8 @@
     Every version of every valid transaction, from the store of validations: the audit copy
     shows the current versions (int_transaction_versions), the published mart the versions
     last published, so publishing copies no row (meta publish_versions, dbt_project.yml).
-    borrower_id is a pseudonym, a keyed hash of the bank's identifier (macros/
-    pseudonymisation/); the key is read from its table, never written into this SQL.
+    borrower_id is a pseudonym, a keyed hash of the bank's identifier, stored with the
+    validation (int_borrowers_pseudonymised): reading the mart computes no hash.
 #}
 -- depends_on: {{ ref('int_transaction_versions') }}
 with
@@ -12,12 +12,6 @@ transactions as (
 
     select * from {{ ref('int_transaction_validations') }}
     where is_valid
-
-),
-
-pseudonymisation_key as (
-
-    select pseudonymisation_key from {{ pseudonymisation_key_relation() }}
 
 ),
 
@@ -46,8 +40,7 @@ joined as (
     select
         transactions.transaction_id,
         transactions.loan_id,
-        {{ keyed_hash('transactions.borrower_id', 'pseudonymisation_key.pseudonymisation_key') }}
-            as borrower_id,
+        transactions.borrower_pseudonym as borrower_id,
         transactions.country_code,
         countries.country_name,
         countries.subregion,
@@ -69,7 +62,6 @@ joined as (
         transactions.source_row_number,
         transactions.validated_at
     from transactions
-    cross join pseudonymisation_key
     left join countries using (country_code)
     left join sectors using (sector_code)
 

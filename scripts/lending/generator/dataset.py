@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import filecmp
 import hashlib
 import json
 import os
@@ -382,11 +383,27 @@ def _process_alive(pid: int) -> bool:
 def _swap_in(staging: Path, output: Path) -> None:
     """Replace `output` with `staging`; the old dataset stays whole until the last moment."""
     retired = output.parent / f".{output.name}.old-{os.getpid()}"
+    _keep_unchanged_files(staging, output)
     with _build_lock(output):
         if output.exists():
             output.rename(retired)
         staging.rename(output)
     shutil.rmtree(retired, ignore_errors=True)
+
+
+def _keep_unchanged_files(staging: Path, output: Path) -> None:
+    """Put the old file, not a byte-identical new one, in the new dataset: a file that did
+    not change keeps its time of writing, and a build, which finds the partitions delivered
+    again by their files' size and time (stg_bank__transaction_files), reads only what did
+    change (an appended month, not the whole history again). A hard link, so the old
+    dataset stays whole until the swap."""
+    if not output.is_dir():
+        return
+    for new in staging.rglob("*.parquet"):
+        old = output / new.relative_to(staging)
+        if old.is_file() and not old.is_symlink() and filecmp.cmp(old, new, shallow=False):
+            new.unlink()
+            os.link(old, new)
 
 
 def _build_lock(output: Path) -> AbstractContextManager[None]:

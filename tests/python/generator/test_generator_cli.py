@@ -199,15 +199,23 @@ def test_large_runs_show_progress(tmp_path: Path) -> None:
 
 def test_appending_a_month_keeps_every_existing_partition(tmp_path: Path) -> None:
     """--append-month adds September 2024: every transactions and demographics partition
-    keeps its bytes, and only 2024's indicators file grows (by September's rows)."""
+    keeps its bytes and its time of writing (a build finds what was delivered again by
+    size and time), and only 2024's indicators file grows (by September's rows)."""
     output = tmp_path / "raw"
     assert run_generator("--transactions", "3_000", "--output", str(output)).returncode == 0
     before = file_hashes(output)
+    written = {p.relative_to(output): p.stat().st_mtime_ns for p in output.rglob("*.parquet")}
     result = run_generator("--append-month", "2024-09", "--output", str(output))
     assert result.returncode == 0, result.stderr
     after = file_hashes(output)
     changed = {name for name in before if after[name] != before[name]}
     assert changed == {"_manifest.json", "economic_indicators/year=2024/part-0.parquet"}
+    rewritten = {
+        name.as_posix()
+        for name, time in written.items()
+        if (output / name).stat().st_mtime_ns != time
+    }
+    assert rewritten == {"economic_indicators/year=2024/part-0.parquet"}
     assert set(after) - set(before) == {"transactions/year=2024/month=09/part-0.parquet"}
     with duckdb.connect() as con:
         orphans = con.execute(

@@ -18,10 +18,11 @@ def _test_name(test: Any) -> str | None:
 def check_model_primary_key_not_null(model: Any, ctx: Any) -> None:
     """The column a model's `unique` test covers is also tested or constrained not null.
 
-    A model keyed by a unique_combination_of_columns test passes; a `not_null` constraint
-    counts only when the model's contract is enforced (dbt creates it then, and only then)."""
+    A model keyed by a primary_key test passes (it checks both, tests/generic/); a
+    `not_null` constraint counts only when the model's contract is enforced (dbt creates it
+    then, and only then)."""
     tests = ctx.tests_by_attached_node.get(model.unique_id, [])
-    if any(_test_name(test) == "unique_combination_of_columns" for test in tests):
+    if any(_test_name(test) == "primary_key" for test in tests):
         return
     unique = {test.column_name for test in tests if _test_name(test) == "unique"}
     not_null = {test.column_name for test in tests if _test_name(test) == "not_null"}
@@ -34,5 +35,5 @@ def check_model_primary_key_not_null(model: Any, ctx: Any) -> None:
         fail(
             f"`{model.name}`: the unique key ({', '.join(sorted(unique))}) may be null; add a "
             "not_null test (or an enforced not_null constraint), or key the model with a "
-            "unique_combination_of_columns test."
+            "primary_key test."
         )

@@ -1,8 +1,8 @@
 {#
-    One row per raw row of every source with its validation outcome and the month it
-    counts in: the partition month for transactions, the reference month for indicators
-    (January of the partition year when the month is missing), January of the partition
-    year for demographics.
+    One row per rejected raw row of every source, with the reasons and the month it counts
+    in: the partition month for transactions, the reference month for indicators (January
+    of the partition year when the month is missing), January of the partition year for
+    demographics.
 #}
 with
 
@@ -13,9 +13,9 @@ transactions as (
         {{ partition_month_start('partition_year', 'partition_month') }} as month_start_date,
         source_file,
         source_row_number,
-        rejection_reasons,
-        is_valid
+        rejection_reasons
     from {{ ref('int_transactions_validated') }}
+    where not is_valid
 
 ),
 
@@ -27,9 +27,9 @@ economic_indicators as (
             as month_start_date,
         source_file,
         source_row_number,
-        rejection_reasons,
-        is_valid
+        rejection_reasons
     from {{ ref('int_economic_indicators_validated') }}
+    where not is_valid
 
 ),
 
@@ -40,9 +40,9 @@ demographics as (
         {{ partition_month_start('partition_year') }} as month_start_date,
         source_file,
         source_row_number,
-        rejection_reasons,
-        is_valid
+        rejection_reasons
     from {{ ref('int_demographics_validated') }}
+    where not is_valid
 
 ),
 
