@@ -7,12 +7,13 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import pytest
+from filelock import FileLock
 from playwright.sync_api import BrowserContext
 
 from lending.checks.redshift import offline_env
@@ -333,6 +334,47 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserContext
     """Debian's Chromium, driven by Playwright, with a fresh profile for this session."""
     with chromium(tmp_path_factory.mktemp("chromium-profile")) as context:
         yield context
+
+
+def made_once(
+    tmp_path_factory: pytest.TempPathFactory, name: str, make: Callable[[Path], None]
+) -> Path:
+    """The folder `make` fills, once per test session, by whichever xdist worker asks first:
+    the others wait for it. Tests share it to copy from (shared_copy), never to change."""
+    base = tmp_path_factory.getbasetemp()
+    if "PYTEST_XDIST_WORKER" in os.environ:
+        base = base.parent  # the session's folder, above each worker's own
+    folder, done = base / name, base / f"{name}.done"
+    with FileLock(base / f"{name}.lock"):
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            make(folder)
+            done.touch()
+    return folder
+
+
+def built_in_place(folder: Path, dbt_env: dict[str, str], *generator_options: str) -> ProjectCopy:
+    """A copy of the project in folder/project whose data (data/raw, generated with these
+    options) and warehouse are where `make run` puts them, so that the environment names no
+    path of this folder: a copy of the whole folder (shared_copy) then builds exactly like
+    it, partial parsing included."""
+    project = copy_project(folder / "project")
+    generated(project / "data" / "raw", *generator_options)
+    return _in_place(project, dbt_env)
+
+
+def shared_copy(shared: Path, destination: Path, dbt_env: dict[str, str]) -> ProjectCopy:
+    """A copy of a built_in_place project (its files, data, warehouse, target/ and
+    logs/), to change freely."""
+    shutil.copytree(shared, destination)
+    return _in_place(destination / "project", dbt_env)
+
+
+def _in_place(project: Path, dbt_env: dict[str, str]) -> ProjectCopy:
+    env = dict(dbt_env, DBT_PROFILES_DIR=str(project))
+    return ProjectCopy(
+        project=project, database=project / "data" / "lending_research.duckdb", env=env
+    )
 
 
 def copy_project(destination: Path) -> Path:

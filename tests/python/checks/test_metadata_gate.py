@@ -79,6 +79,23 @@ def without_test(manifest: dict, model: str, test: str, column: str | None = Non
     return changed
 
 
+def as_unique_test(manifest: dict, model: str) -> dict:
+    """The model's primary_key test (unique and not null, tests/generic/) turned into dbt's
+    `unique` on the same column, which checks uniqueness only."""
+    changed = copy.deepcopy(manifest)
+    (key,) = [
+        test_node
+        for test_node in changed["nodes"].values()
+        if test_node["resource_type"] == "test"
+        and test_node.get("attached_node") == f"model.{PROJECT}.{model}"
+        and (test_node.get("test_metadata") or {}).get("name") == "primary_key"
+    ]
+    (column,) = key["test_metadata"]["kwargs"]["columns"]
+    key["test_metadata"] = {"name": "unique", "kwargs": {"column_name": column}}
+    key["column_name"] = column
+    return changed
+
+
 def without_column_description(manifest: dict, model: str, column: str) -> dict:
     changed = copy.deepcopy(manifest)
     node(changed, "model", model)["columns"][column]["description"] = ""
@@ -114,7 +131,7 @@ def test_the_real_project_passes(manifest: dict, tmp_path: Path) -> None:
             id="undescribed-column",
         ),
         pytest.param(
-            partial(without_test, model="fct_transactions", test="unique", column="transaction_id"),
+            partial(without_test, model="fct_transactions", test="primary_key"),
             "check_model_has_unique_test",
             "`fct_transactions` does not have a test for uniqueness of a column.",
             id="untested-primary-key",
@@ -177,8 +194,7 @@ def test_a_model_documenting_no_columns_fails(manifest: dict, tmp_path: Path) ->
 
 @pytest.mark.slow
 def test_a_unique_key_that_may_be_null_fails(manifest: dict, tmp_path: Path) -> None:
-    changed = without_test(manifest, "time_spine_daily", "not_null", "date_day")
-    status, failures = gate(tmp_path, changed)
+    status, failures = gate(tmp_path, as_unique_test(manifest, "time_spine_daily"))
     assert status == 1
     assert list(failures) == ["check_model_primary_key_not_null"]
     assert failures["check_model_primary_key_not_null"][0].startswith(
@@ -190,14 +206,13 @@ def test_a_unique_key_that_may_be_null_fails(manifest: dict, tmp_path: Path) -> 
 def test_a_not_null_constraint_counts_only_under_an_enforced_contract(
     manifest: dict, tmp_path: Path
 ) -> None:
-    # dim_countries' keys are unique by test and not null by its contract's constraints.
-    assert "not_null" not in {
-        (test.get("test_metadata") or {}).get("name")
-        for test in manifest["nodes"].values()
-        if test.get("attached_node") == f"model.{PROJECT}.dim_countries"
-        and test.get("column_name") == "country_code"
-    }
-    _status, failures = gate(tmp_path, without_contract(manifest, "dim_countries"))
+    # With dbt's unique test on its key, dim_countries' key is not null by its contract's
+    # constraints only.
+    unique_only = as_unique_test(manifest, "dim_countries")
+    assert gate(tmp_path / "contracted", unique_only) == (0, {})
+    _status, failures = gate(
+        tmp_path / "uncontracted", without_contract(unique_only, "dim_countries")
+    )
     assert failures["check_model_primary_key_not_null"][0].startswith(
         "`dim_countries`: the unique key"
     )

@@ -110,11 +110,8 @@ CI_SCHEMA = "ci_pr_7"
 CHANGED_MART = Path("models/marts/lending/fct_country_monthly.sql")
 NOT_GRANTED_TO_CI = ("main_audit", "main_quarantine_audit", "main_private", "main_dbt_test__audit")
 # Read only by the published fct_transactions view, which on Redshift (and PostgreSQL) reads
-# them with its owner's privileges, not CI's; DuckDB has no owners, so they stay.
-READ_AS_THE_VIEWS_OWNER = {
-    ("main_audit", "published_versions"),
-    ("main_private", "published_pseudonymisation_key"),
-}
+# it with its owner's privileges, not CI's; DuckDB has no owners, so it stays.
+READ_AS_THE_VIEWS_OWNER = {("main_audit", "published_versions")}
 
 
 def schemas(database: Path) -> set[str]:

@@ -115,8 +115,8 @@ def mart_keys(manifest: dict) -> dict[str, list[str]]:
             continue
         metadata = node["test_metadata"]
         model = node["attached_node"].split(".")[-1] if node.get("attached_node") else None
-        if metadata["name"] == "unique_combination_of_columns":
-            keys.setdefault(model, metadata["kwargs"]["combination_of_columns"])
+        if metadata["name"] == "primary_key":
+            keys.setdefault(model, metadata["kwargs"]["columns"])
         elif metadata["name"] == "unique":
             keys.setdefault(model, [metadata["kwargs"]["column_name"]])
     return keys
