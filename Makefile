@@ -49,10 +49,10 @@ NEEDS_WAREHOUSE = @test -f $(DBT_DUCKDB_PATH) || { \
 	echo "make $@: $(DBT_DUCKDB_PATH) not found; run 'make run' first" >&2; exit 1; }
 
 .PHONY: help run test install install-dev install-browser install-postgres pg-up pg-down pg-build generate build summary lint pytest \
-	redshift-check metadata docs docs-serve metrics report screenshots bench clean
+	check-history dbt-checks redshift-check metadata docs docs-serve metrics report screenshots bench clean
 
 help: ## Show the available targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z%-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 run: $(RUNTIME_STAMP) ## Install, generate the default data, check it, dbt build, print a summary
 	$(BIN)/lending-generate --skip-if-current
@@ -62,12 +62,18 @@ test: install-browser install-postgres ## Run every check (what CI runs)
 	@# The four virtual environments are independent, and one pip keeps one core busy:
 	@# side by side they take 2 min here instead of 3.
 	$(MAKE) -j4 --output-sync=target $(DEV_STAMP) $(INFRA_STAMP) $(AIRFLOW_STAMP)
+	@# The parts below are the pull request's parallel jobs (.github/workflows/ci.yml;
+	@# tests/python/test_ci_workflow.py keeps the two lists equal).
 	$(MAKE) lint
 	$(MAKE) checkov
 	$(MAKE) pytest
 	$(MAKE) orchestration-test
+	$(MAKE) dbt-checks
+
+dbt-checks: $(DEV_STAMP) ## The default build, its whole-history check, the Redshift compile and the metadata gate
 	$(BIN)/lending-generate --skip-if-current
 	$(BIN)/lending-build
+	$(MAKE) check-history
 	$(MAKE) redshift-check
 	$(MAKE) metadata
 
@@ -122,6 +128,19 @@ lint: $(DEV_STAMP) ## ruff (lint + format), yamllint, zizmor, secret scan, sqlfl
 pytest: $(DEV_STAMP) install-browser install-postgres ## Generator, end-to-end dbt, docs site, metrics, report
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile --durations=15
 
+# The pytest suite in the pull request's shards, one job each (make pytest runs them all at
+# once, which keeps both cores busy here): the dbt builds, PostgreSQL, and the rest.
+PYTEST_SHARD_dbt := tests/python/dbt
+PYTEST_SHARD_postgres := tests/python/postgres
+PYTEST_SHARD_rest := --ignore=tests/python/dbt --ignore=tests/python/postgres
+pytest-shard-%: $(DEV_STAMP) install-browser install-postgres ## One shard of the pytest suite: dbt, postgres or rest
+	@test -n "$(PYTEST_SHARD_$*)" || { echo "make $@: no shard '$*' (dbt, postgres, rest)" >&2; exit 1; }
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile --durations=15 $(PYTEST_SHARD_$*)
+
+check-history: $(RUNTIME_STAMP) ## Every data test over the whole history, not only what the last build wrote (after build)
+	$(NEEDS_WAREHOUSE)
+	$(BIN)/dbt test --exclude-resource-type unit_test --vars '{check_history: true}'
+
 redshift-check: $(DEV_STAMP) ## Compile for Redshift offline and check the SQL (after build)
 	$(BIN)/lending-redshift-check --duckdb $(DBT_DUCKDB_PATH)
 
@@ -156,7 +175,7 @@ report: $(RUNTIME_STAMP) ## Write the charts report to reports/lending_report.ht
 screenshots: $(DEV_STAMP) install-browser docs report ## Retake the README's screenshots (docs/images) from the current build
 	$(BIN)/lending-screenshots
 
-bench: $(DEV_STAMP) ## Measure issue 14's targets into benchmarks/results.json (BENCH_SIZES, BENCH_MAKE_TEST=1)
+bench: $(DEV_STAMP) ## Measure the targets of issues 14 and 24 into benchmarks/results.json (BENCH_SIZES, BENCH_MAKE_TEST=1)
 	$(BIN)/lending-bench --sizes $(BENCH_SIZES) --rounds $(BENCH_ROUNDS) \
 		--large-rounds $(BENCH_LARGE_ROUNDS) $(if $(BENCH_MAKE_TEST),--make-test)
 
@@ -233,10 +252,10 @@ export SCARF_NO_ANALYTICS := true
 
 install-airflow: $(AIRFLOW_STAMP) ## Create .venv-airflow (Airflow 3, Cosmos) from requirements-airflow.txt
 
-orchestration-test: $(AIRFLOW_STAMP) $(RUNTIME_STAMP) ## The DAG: import, structure, end-to-end runs
+orchestration-test: $(AIRFLOW_STAMP) $(DEV_STAMP) ## The DAG: import, structure, end-to-end runs
 	$(AIRFLOW_PYTEST) $(AIRFLOW_TESTS)
 
-dag-test: $(AIRFLOW_STAMP) $(RUNTIME_STAMP) ## Only the end-to-end `airflow dags test` runs
+dag-test: $(AIRFLOW_STAMP) $(DEV_STAMP) ## Only the end-to-end `airflow dags test` runs
 	$(AIRFLOW_PYTEST) $(AIRFLOW_TESTS)/test_dag_runs.py
 
 airflow-standalone: $(AIRFLOW_STAMP) $(RUNTIME_STAMP) ## Airflow's UI with the DAG on localhost:8081
