@@ -1,4 +1,4 @@
-"""Benchmark the platform against issue 14's targets, the floor and the alternatives.
+"""Benchmark the platform against the targets of issues 14 and 24, the floor and the alternatives.
 
 For each size (transactions), in several rounds, alternating the systems within a round:
 
@@ -9,6 +9,8 @@ For each size (transactions), in several rounds, alternating the systems within 
                 slowest nodes
   incremental   the same warehouse, the dataset with one more month (--append-month):
                 `dbt build`, which processes that month only
+  no change     the same warehouse again, nothing new: `dbt build`, whose cost should
+                stay flat as the history grows (compared with the smallest size's)
   floor, pandas+sqlite, pandas
                 the competing computations (lending.bench.systems); above the reference
                 size only the floor (pandas needs about 0.4 GiB per million rows)
@@ -52,7 +54,9 @@ RATIOS = {
     "pandas / full build": ("pandas", "full build"),
     "incremental / full build": ("incremental", "full build"),
     "incremental / incremental" + SHORTER: ("incremental", "incremental" + SHORTER),
+    "no change / full build": ("no change", "full build"),
 }
+NO_CHANGE_GROWTH = "no change / no change at the smallest size"
 # Beyond the reference size, pandas would need most of the machine's memory.
 ALTERNATIVES = ("pandas+sqlite", "pandas")
 
@@ -101,6 +105,8 @@ def full_then_month(
     expected = mart_numbers(folder / "warehouse.duckdb")
     point(raw, extended)
     add(runs, "incremental" + suffix, dbt_build(raw, folder))
+    if not suffix:
+        add(runs, "no change", dbt_build(raw, folder))
     return expected
 
 
@@ -284,6 +290,11 @@ def measure(plan: Plan, args: argparse.Namespace, work: Path) -> dict:
     for size in plan.sizes:
         results.append(benchmark_size(size, plan, work / str(size)))
         shutil.rmtree(work / str(size), ignore_errors=True)
+    smallest = min(results, key=lambda result: result["transactions"])
+    for result in results:
+        result["ratios"][NO_CHANGE_GROWTH] = (
+            result["medians"]["no change"]["seconds"] / smallest["medians"]["no change"]["seconds"]
+        )
     return {
         "results": results,
         "make_run": (
@@ -305,7 +316,7 @@ def show(report: dict) -> None:
     nodes_at = size_result(report, report["reference_size"]) or results[-1]
     print(f"\nThe slowest nodes at {size_label(nodes_at['transactions'])} (median seconds):")
     print(tables.nodes_table(nodes_at))
-    print("\nIssue 14's targets:\n" + tables.targets_table(report["targets"]))
+    print("\nThe targets (issues 14 and 24):\n" + tables.targets_table(report["targets"]))
 
 
 def main(argv: list[str] | None = None) -> int:

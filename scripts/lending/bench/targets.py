@@ -1,5 +1,5 @@
-"""Issue 14's targets, listed in targets.toml, evaluated on a benchmark report (the dict
-results.json holds).
+"""The targets of issues 14 and 24, listed in targets.toml, evaluated on a benchmark report
+(the dict results.json holds).
 
 A figure the run did not measure is reported as such, with the reason, never guessed.
 """

@@ -13,7 +13,15 @@ from lending.bench.measure import Run
 from lending.bench.run import Plan, parser, summarize
 from lending.bench.targets import TARGETS
 
-SYSTEMS = {"generator", "full build", "incremental", "floor", "pandas+sqlite", "pandas"}
+SYSTEMS = {
+    "generator",
+    "full build",
+    "incremental",
+    "no change",
+    "floor",
+    "pandas+sqlite",
+    "pandas",
+}
 
 
 @pytest.mark.parametrize(
@@ -80,6 +88,7 @@ def test_a_size_is_summarized_as_medians_ratios_slowest_nodes_and_runs() -> None
             build(40.0, {"model a": 10.0}),
         ],
         "incremental": [build(10.0, {"model a": 1.0})] * 3,
+        "no change": [build(8.0, {"model a": 0.1})] * 3,
         "floor": [Run(2.0, 90.0)] * 3,
         "pandas+sqlite": [Run(120.0, 900.0)] * 3,
         "pandas": [Run(20.0, 500.0)] * 3,
@@ -100,6 +109,7 @@ def test_a_size_is_summarized_as_medians_ratios_slowest_nodes_and_runs() -> None
             "pandas+sqlite / full build": 3.0,
             "pandas / full build": 0.5,
             "incremental / full build": 0.25,
+            "no change / full build": 0.2,
             "generator rows per second": 1_000_000.0,
             "month rows per incremental second": 5_000.0,
         }
@@ -107,6 +117,7 @@ def test_a_size_is_summarized_as_medians_ratios_slowest_nodes_and_runs() -> None
     assert summary["slowest_nodes"] == {
         "full build": [("model a", 10.0)],
         "incremental": [("model a", 1.0)],
+        "no change": [("model a", 0.1)],
     }
     assert summary["runs"]["generator"][1] == {"seconds": 4.0, "peak_mib": 120.0, "detail": {}}
     json.dumps(summary)  # results.json holds it as it is
@@ -139,7 +150,7 @@ def test_a_tiny_run_writes_every_target_row(tmp_path: Path) -> None:
     assert size["month_rows"] > 0
     assert size["medians"].keys() == SYSTEMS
     assert set(size["medians"]["full build"]) >= {"startup", "models", "tests", "hooks"}
-    for build_kind in ("full build", "incremental"):
+    for build_kind in ("full build", "incremental", "no change"):
         nodes = size["slowest_nodes"][build_kind]
         assert len(nodes) == 10
         assert [seconds for _, seconds in nodes] == sorted((s for _, s in nodes), reverse=True)
@@ -151,14 +162,17 @@ def test_a_tiny_run_writes_every_target_row(tmp_path: Path) -> None:
         "full build at 5K: pandas+SQLite / our build",
         "full build at 5K: our build / the floor",
         "incremental month at 5K: incremental / full build",
+        "nothing new at 5K: no-change build / the same at the smallest size",
         "generator at 5K",
     ]
+    # One size: it is the smallest, and the ratio says so.
+    assert size["ratios"]["no change / no change at the smallest size"] == 1.0
     assert rows["peak memory, full build at 50M"]["note"] == "50M not in --sizes"
     assert rows["`make run` at the default scale, installed"]["note"] == (
         "left out with --no-make-run"
     )
     assert "not measured" in rows["`make test` from a fresh clone"]["shown"]["measured"]
-    assert "Issue 14's targets:" in result.stdout
+    assert "The targets (issues 14 and 24):" in result.stdout
     assert "The slowest nodes at 5K" in result.stdout
     # The scratch folder is a temporary one inside --work, removed at the end.
     assert sorted(path.name for path in tmp_path.iterdir()) == ["results.json"]
