@@ -7,6 +7,7 @@ docs site and the run metrics. A backfill or a re-delivered month re-runs exactl
 interval: dbt's incremental models rebuild the partitions whose content changed.
 
     wait_for_delivery >> check_structure >> source_freshness >> dbt_build
+    dbt_build >> check_history          (every data test, over the whole history)
     dbt_build >> publish_docs
     dbt_build >> publish_metrics        (also after a failed build: the alarms need it)
 
@@ -142,6 +143,12 @@ with DAG(
         operator_args={"install_deps": False},
     )
 
+    @task(trigger_rule=TriggerRule.ALL_SUCCESS, execution_timeout=timedelta(minutes=30))
+    def check_history(run_id: str | None = None) -> None:
+        """Every data test over every row, not only this run's (`make check-history`)."""
+        assert run_id is not None
+        steps.check_history(settings, settings.run_dir(run_id))
+
     @task(trigger_rule=TriggerRule.ALL_SUCCESS, execution_timeout=timedelta(minutes=20))
     def publish_docs(run_id: str | None = None) -> str:
         """`dbt docs generate` on the new build, published to LENDING_DOCS_URI."""
@@ -158,4 +165,4 @@ with DAG(
     freshness = source_freshness()
     checked >> freshness >> dbt_build
     watch_after_the_build(dbt_build)
-    dbt_build >> [publish_docs(), publish_metrics()]
+    dbt_build >> [check_history(), publish_docs(), publish_metrics()]

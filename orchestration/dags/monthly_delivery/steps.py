@@ -114,6 +114,20 @@ def keep_build_artifacts(project_dir: str, context: Any, **_: Any) -> None:
             shutil.copy2(artifact, run_dir / name)
 
 
+def check_history(settings: Settings, run_dir: Path) -> None:
+    """Every data test over the whole history (`make check-history`). The build's tests
+    check the rows it wrote; this checks the rows earlier runs wrote too, once per
+    delivery, after the build has published (a failure alerts; it does not hold back a
+    month whose own rows passed)."""
+    command = [
+        settings.command("dbt"), "test", "--target", settings.target,
+        "--exclude-resource-type", "unit_test", "--vars", "{check_history: true}",
+    ]  # fmt: skip
+    code, tail = run(command, settings, **dbt_folders(run_dir, "history"))
+    if code != 0:
+        raise StepFailed(f"the whole-history check failed:\n{tail}")
+
+
 def publish_docs(settings: Settings, run_dir: Path) -> str:
     """Generate the docs site from the built warehouse and publish it to the docs URI."""
     docs = run_dir / "docs"

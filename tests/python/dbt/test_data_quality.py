@@ -411,3 +411,38 @@ def test_defective_datasets_are_reproducible_too(tmp_path: Path) -> None:
     assert files
     for relative in files:
         assert (tmp_path / "a" / relative).read_bytes() == (tmp_path / "b" / relative).read_bytes()
+
+
+@pytest.mark.slow
+def test_the_history_check_finds_a_bad_row_of_an_earlier_run(
+    small_build: dict, tmp_path: Path
+) -> None:
+    """The data tests of an incremental model read the latest run's rows; a row an earlier
+    run wrote, broken since, is found by `make check-history` (--vars check_history),
+    which reads every row."""
+    database = tmp_path / "warehouse.duckdb"
+    shutil.copy2(small_build["database"], database)
+    with duckdb.connect(str(database)) as con:
+        con.execute(
+            """
+            update main_intermediate.int_transaction_validations
+            set is_valid = not is_valid, validated_at = validated_at - interval 31 day
+            where source_row_number = 1
+                and source_file = (
+                    select min(source_file) from main_intermediate.int_transaction_validations
+                )
+            """
+        )
+    env = dict(
+        small_build["env"],
+        DBT_DUCKDB_PATH=str(database),
+        DBT_TARGET_PATH=str(tmp_path / "target"),
+        DBT_LOG_PATH=str(tmp_path / "logs"),
+    )
+    select = ("test", "--select", "int_transaction_validations,test_type:data")
+    assert run_dbt(*select, env=env).returncode == 0  # the latest run's rows are fine
+    history = run_dbt(*select, "--vars", "{check_history: true}", env=env)
+    assert history.returncode == 1
+    failed = re.findall(r"Failure in test (\S+)", history.stdout)
+    assert failed and all("int_transaction_validations" in name for name in failed), failed
+    assert any(name.startswith("column_checks_") for name in failed), failed

@@ -156,8 +156,9 @@ def test_the_steps_run_in_order_and_metrics_follow_any_build(dag: Any) -> None:
     assert upstream("check_structure") == {"wait_for_delivery"}
     assert upstream("source_freshness") == {"check_structure"}
     assert upstream(PRODUCER) == {"source_freshness"}
-    assert upstream("publish_docs") == upstream("publish_metrics")
+    assert upstream("publish_docs") == upstream("publish_metrics") == upstream("check_history")
     assert dag.get_task("publish_docs").trigger_rule == "all_success"
+    assert dag.get_task("check_history").trigger_rule == "all_success"
     assert dag.get_task("publish_metrics").trigger_rule == "all_done"
 
 
