@@ -3,10 +3,10 @@
     id (keyed_hash), so analysts can count, join and follow a borrower without learning
     who it is, and no one can recompute the pseudonym of a known id without the key.
 
-    The key comes from the environment, LENDING_PSEUDONYMISATION_KEY (at least 32
-    characters: `openssl rand -hex 32`; in production from the secret store, SECURITY.md).
-    The prod target refuses to build without one; other targets use a fixed development
-    key, which protects nothing and is only for synthetic data.
+    The key comes from the environment, LENDING_PSEUDONYMISATION_KEY (256 random bits:
+    `openssl rand -hex 32`; in production from the secret store, SECURITY.md). Every
+    target but DuckDB refuses to build without one; DuckDB falls back to a fixed
+    development key, which protects nothing and is only for synthetic data.
 
     The key never appears in SQL text: compiled models, the manifest, run_results.json and
     the docs site would all carry it. The first on-run-start hooks write it, as a bound
@@ -24,27 +24,45 @@
 {%- endmacro %}
 
 
-{#- The key, checked: never echoed in an error. -#}
+{#-
+    The key, checked: never echoed in an error. It must carry at least 256 bits (64 hex
+    digits, or 43 characters of base64), drawn at random: a key of few distinct characters
+    ('a' repeated) is refused. DuckDB, the analysts' local warehouse of synthetic data, may
+    fall back to the development key; every other target (PostgreSQL, Redshift) refuses to
+    build without a real one.
+-#}
 {% macro pseudonymisation_key() -%}
     {%- set development_key = 'development-only-key-it-protects-nothing' -%}
     {%- set key = env_var('LENDING_PSEUDONYMISATION_KEY', '') -%}
-    {%- if not key and target.name == 'prod' -%}
-        {%- do exceptions.raise_compiler_error(
-            'LENDING_PSEUDONYMISATION_KEY is not set: the prod target pseudonymises borrower'
-            ~ ' identifiers with it and never builds without it. Set it from the secret'
-            ~ ' store (SECURITY.md, "Borrower data").'
-        ) -%}
-    {%- elif not key -%}
+    {%- set local = target.type == 'duckdb' -%}
+    {%- if not key and local -%}
         {{ return(development_key) }}
-    {%- elif not modules.re.fullmatch('[A-Za-z0-9+/=_-]{32,256}', key) -%}
+    {%- elif not key -%}
         {%- do exceptions.raise_compiler_error(
-            'LENDING_PSEUDONYMISATION_KEY must be 32 to 256 characters of A-Z a-z 0-9 + / = _ -'
-            ~ ' (for example `openssl rand -hex 32`); the value set is not (not shown).'
+            'LENDING_PSEUDONYMISATION_KEY is not set: the ' ~ target.name ~ ' target ('
+            ~ target.type ~ ') pseudonymises borrower identifiers with it and never builds'
+            ~ ' without it. Set it from the secret store (SECURITY.md, "Borrower data");'
+            ~ ' `lending-pg build` makes one of its own for a local PostgreSQL.'
         ) -%}
-    {%- elif key == development_key and target.name == 'prod' -%}
+    {%- elif key == development_key -%}
+        {%- if not local -%}
+            {%- do exceptions.raise_compiler_error(
+                'LENDING_PSEUDONYMISATION_KEY is the development key, which protects nothing:'
+                ~ ' the ' ~ target.name ~ ' target needs a secret one.'
+            ) -%}
+        {%- endif -%}
+        {{ return(key) }}
+    {%- endif -%}
+    {%- set bits_per_character = 4 if modules.re.fullmatch('[0-9a-fA-F]+', key)
+        else 6 if modules.re.fullmatch('[A-Za-z0-9+/_-]+={0,2}', key) else 0 -%}
+    {%- set bits = bits_per_character * (key | replace('=', '') | length) -%}
+    {%- set distinct = key | list | unique | list | length -%}
+    {%- if not bits_per_character or bits < 256 or key | length > 256 or distinct < 10 -%}
         {%- do exceptions.raise_compiler_error(
-            'LENDING_PSEUDONYMISATION_KEY is the development key, which protects nothing:'
-            ~ ' the prod target needs the secret one.'
+            'LENDING_PSEUDONYMISATION_KEY must be 256 bits or more drawn at random, written as'
+            ~ ' 64 or more hex digits (`openssl rand -hex 32`) or 43 or more base64 characters'
+            ~ ' (`openssl rand -base64 32`), at most 256 characters; the value set is not'
+            ~ ' (not shown).'
         ) -%}
     {%- endif -%}
     {{ return(key) }}
@@ -69,7 +87,9 @@
 
 {#- The models that store pseudonyms (models/intermediate/pseudonymisation/). -#}
 {% macro pseudonym_models() -%}
-    {{ return(['int_borrowers_pseudonymised']) }}
+    {{ return([
+        'int_borrowers_pseudonymised', 'int_loans_pseudonymised', 'int_transactions_pseudonymised'
+    ]) }}
 {%- endmacro %}
 
 

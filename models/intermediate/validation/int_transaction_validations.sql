@@ -5,7 +5,11 @@
     the new ones (macros/publication/). Never dropped, so --full-refresh validates every
     partition anew instead. int_transactions_validated is the current version.
 #}
-{{ config(materialized='incremental', full_refresh=false, pre_hook="{{ delete_unpublished(
+{#- A new column (a build of newer code) is added to the store, empty in the old versions:
+    the new code's fingerprint validates every partition again, and the published view keeps
+    the old versions, and its old SQL, until a build publishes. -#}
+{{ config(materialized='incremental', full_refresh=false, on_schema_change='append_new_columns',
+    pre_hook="{{ delete_unpublished(
     partitions_to_rebuild(ref('int_transactions_deduplicated'), 'deduplicated_at')) }}") }}
 {%- set deduplicated = ref('int_transactions_deduplicated') -%}
 {%- set partitions = partitions_to_rebuild(deduplicated, 'deduplicated_at') -%}
@@ -58,6 +62,8 @@ validated as (
         loan_id,
         borrower_id,
         borrower_pseudonym,
+        loan_pseudonym,
+        transaction_pseudonym,
         country_code,
         sector_code,
         transaction_type,

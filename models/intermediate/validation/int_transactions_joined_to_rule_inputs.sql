@@ -51,6 +51,24 @@ borrower_pseudonyms as (
 
 ),
 
+loan_pseudonyms as (
+
+    select
+        loan_id,
+        loan_pseudonym
+    from {{ ref('int_loans_pseudonymised') }}
+
+),
+
+transaction_pseudonyms as (
+
+    select
+        transaction_id,
+        transaction_pseudonym
+    from {{ ref('int_transactions_pseudonymised') }}
+
+),
+
 facts as (
 
     select
@@ -58,14 +76,18 @@ facts as (
         duplicates.source_file is not null as is_duplicate,
         versions.deduplicated_at,
         first_disbursements.first_disbursed_at,
-        borrower_pseudonyms.borrower_pseudonym
+        borrower_pseudonyms.borrower_pseudonym,
+        loan_pseudonyms.loan_pseudonym,
+        transaction_pseudonyms.transaction_pseudonym
     from transactions
     inner join versions using (partition_year, partition_month)
     left join duplicates using (source_file, source_row_number)
     left join first_disbursements using (loan_id)
     left join borrower_pseudonyms using (borrower_id)
+    left join loan_pseudonyms using (loan_id)
+    left join transaction_pseudonyms using (transaction_id)
 
 )
 
--- The converted rows column for column, plus four: their SQL is where the columns are listed.
+-- The converted rows column for column, plus six: their SQL is where the columns are listed.
 select * from facts  -- noqa: AM04

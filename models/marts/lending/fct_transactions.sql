@@ -2,8 +2,11 @@
     Every version of every valid transaction, from the store of validations: the audit copy
     shows the current versions (int_transaction_versions), the published mart the versions
     last published, so publishing copies no row (meta publish_versions, dbt_project.yml).
-    borrower_id is a pseudonym, a keyed hash of the bank's identifier, stored with the
-    validation (int_borrowers_pseudonymised): reading the mart computes no hash.
+    Every identifier is a pseudonym, a keyed hash of the bank's identifier under a domain
+    of its own (borrower, loan, transaction), stored with the validation
+    (models/intermediate/pseudonymisation/): reading the mart computes no hash. No column
+    points back to the delivered row (source_file, source_row_number): that lineage stays
+    in the engineers' schemas (int_transaction_validations, the quarantine).
 #}
 -- depends_on: {{ ref('int_transaction_versions') }}
 with
@@ -38,8 +41,8 @@ sectors as (
 joined as (
 
     select
-        transactions.transaction_id,
-        transactions.loan_id,
+        transactions.transaction_pseudonym as transaction_id,
+        transactions.loan_pseudonym as loan_id,
         transactions.borrower_pseudonym as borrower_id,
         transactions.country_code,
         countries.country_name,
@@ -58,8 +61,6 @@ joined as (
         transactions.transaction_at,
         cast(transactions.transaction_at as date) as transaction_date,
         transactions.month_start_date,
-        transactions.source_file,
-        transactions.source_row_number,
         transactions.validated_at
     from transactions
     left join countries using (country_code)

@@ -5,13 +5,16 @@ lending-pg down     stop it and remove .pg/
 lending-pg load     load the raw Parquet into the server the libpq variables point at
 lending-pg build    load, then `dbt build --target pg` (extra arguments go to dbt): on the
                     server the libpq variables point at when one answers there, else on
-                    the one `up` started, else on a throwaway server it starts and stops
+                    the one `up` started, else on a throwaway server it starts and stops;
+                    pseudonymised with LENDING_PSEUDONYMISATION_KEY, else with a key of
+                    this machine's own (data/pg-pseudonymisation.key, made on first use)
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import shlex
 import subprocess
 import sys
@@ -79,11 +82,29 @@ def load(env: dict[str, str], raw: Path) -> int:
     return 0
 
 
+def local_key() -> str:
+    """The pseudonymisation key of a local build when LENDING_PSEUDONYMISATION_KEY is not
+    set: 256 random bits, made on first use in a file only this user reads, next to the
+    DuckDB warehouse. The pg target, like every one but DuckDB, never builds with the
+    public development key; the same file keeps a warehouse's pseudonyms stable from one
+    build to the next."""
+    path = settings.duckdb_path().parent / "pg-pseudonymisation.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as file:
+            file.write(secrets.token_hex(32))
+        print(f"Made a pseudonymisation key for local builds in {path}.", flush=True)
+    return path.read_text().strip()
+
+
 def build(env: dict[str, str], raw: Path, dbt_args: list[str]) -> int:
     if load(env, raw) != 0:
         return 1
     # A target folder of its own: switching profiles in one would defeat partial parsing.
     run_env = {"DBT_TARGET_PATH": str(settings.target_path() / "pg"), **os.environ, **env}
+    if not run_env.get("LENDING_PSEUDONYMISATION_KEY"):
+        run_env["LENDING_PSEUDONYMISATION_KEY"] = local_key()
     result = subprocess.run([DBT, "build", "--target", "pg", *dbt_args], env=run_env, check=False)
     return result.returncode
 

@@ -6,6 +6,7 @@ the engineers' quarantine schema, not the analysts'."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import secrets
@@ -15,15 +16,31 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import build_env, generated, run_build, run_offline_dbt
+from conftest import (
+    PROJECT_ROOT,
+    build_env,
+    command,
+    generated,
+    run_build,
+    run_command,
+    run_offline_dbt,
+)
+from lending.checks.redshift import offline_env
 
 DEVELOPMENT_KEY = "development-only-key-it-protects-nothing"
-PSEUDONYMS = """
-    select validated.borrower_id, published.borrower_id
+WEAK = "LENDING_PSEUDONYMISATION_KEY must be 256 bits or more drawn at random"
+# The published rows beside the validations they show: the bank's ids and the pseudonyms.
+PUBLISHED_ROWS = """
     from main.fct_transactions as published
-    inner join main_intermediate.int_transactions_validated as validated
-        using (transaction_id)
-    order by all
+    inner join main_intermediate.int_transaction_validations as validated
+        on published.transaction_id = validated.transaction_pseudonym
+        and published.validated_at = validated.validated_at
+        and validated.is_valid
+"""
+PSEUDONYMS = f"select validated.borrower_id, published.borrower_id {PUBLISHED_ROWS} order by all"
+IDENTIFIERS = f"""
+    select validated.loan_id, published.loan_id, validated.transaction_id, published.transaction_id
+    {PUBLISHED_ROWS}
 """
 
 
@@ -76,8 +93,8 @@ def keyed(tmp_path_factory: pytest.TempPathFactory, dbt_env: dict[str, str]) -> 
     }
 
 
-def keyed_hash(key: str, bank_id: int) -> str:
-    return hashlib.sha256(f"{key}|borrower|{bank_id}".encode()).hexdigest()
+def keyed_hash(key: str, bank_id: int, domain: str = "borrower") -> str:
+    return hashlib.sha256(f"{key}|{domain}|{bank_id}".encode()).hexdigest()
 
 
 @pytest.mark.slow
@@ -87,6 +104,20 @@ def test_borrower_ids_are_the_keyed_hash_of_the_banks_id(keyed: dict) -> None:
     assert len(pairs) == 2000
     for bank_id, pseudonym in pairs:
         assert pseudonym == keyed_hash(key, bank_id)
+
+
+@pytest.mark.slow
+def test_loans_and_transactions_are_keyed_hashes_under_domains_of_their_own(keyed: dict) -> None:
+    """The published key's (the second: the third build failed), each identifier under its
+    own domain, so a loan's pseudonym is never a borrower's of the same number."""
+    key = keyed["keys"][1]
+    rows = query(keyed["root"] / "warehouse.duckdb", IDENTIFIERS)
+    assert len(rows) == 2000
+    for loan_id, loan, transaction_id, transaction in rows:
+        assert loan == keyed_hash(key, loan_id, "loan")
+        assert transaction == keyed_hash(key, transaction_id, "transaction")
+    borrowers = {pseudonym for _, pseudonym in keyed["unpublished"]}
+    assert not borrowers & {loan for _, loan, _, _ in rows}
 
 
 @pytest.mark.slow
@@ -141,11 +172,13 @@ def compile_for_prod(tmp_path: Path, sql: str, **env: str) -> subprocess.Complet
 @pytest.mark.parametrize(
     ("key", "message"),
     [
-        (None, "LENDING_PSEUDONYMISATION_KEY is not set: the prod target pseudonymises"),
-        ("short'; drop table x; --", "LENDING_PSEUDONYMISATION_KEY must be 32 to 256 characters"),
+        (None, "LENDING_PSEUDONYMISATION_KEY is not set: the prod target (redshift)"),
+        ("short'; drop table x; --", WEAK),
+        ("a" * 64, WEAK),  # 256 bits written, none of them random
+        ("0123456789abcdef" * 3 + "0123456789abcde", WEAK),  # 252 bits
         (DEVELOPMENT_KEY, "LENDING_PSEUDONYMISATION_KEY is the development key"),
     ],
-    ids=["missing", "malformed", "development"],
+    ids=["missing", "malformed", "repeated", "short", "development"],
 )
 def test_the_prod_target_refuses_no_key_or_a_weak_one(
     tmp_path: Path, key: str | None, message: str
@@ -161,12 +194,30 @@ def test_the_prod_target_refuses_no_key_or_a_weak_one(
 
 
 @pytest.mark.slow
-def test_the_prod_target_takes_a_proper_key(tmp_path: Path) -> None:
-    key = secrets.token_hex(32)
+@pytest.mark.parametrize("written", ["hex", "base64"])
+def test_the_prod_target_takes_a_proper_key(tmp_path: Path, written: str) -> None:
+    # Drawn here, not in the ids: both xdist workers must collect the same tests.
+    random = secrets.token_bytes(32)
+    key = random.hex() if written == "hex" else base64.b64encode(random).decode()
     result = compile_for_prod(
         tmp_path, "select {{ pseudonymisation_key() | length }}", LENDING_PSEUDONYMISATION_KEY=key
     )
     assert result.returncode == 0, result.stdout[-2000:]
+
+
+@pytest.mark.slow
+def test_every_target_but_duckdb_refuses_to_build_without_a_key(tmp_path: Path) -> None:
+    """The pg target, say: not only the one named prod."""
+    without_key = {k: v for k, v in offline_env().items() if k != "LENDING_PSEUDONYMISATION_KEY"}
+    result = run_command(
+        command("dbt"), "compile", "--target", "pg", "--no-introspect", "--no-populate-cache",
+        "--inline", "select {{ pseudonymisation_key() | length }}",
+        "--target-path", tmp_path / "target", "--log-path", tmp_path / "logs",
+        env=without_key | {"DBT_PROFILES_DIR": str(PROJECT_ROOT), "PGHOST": "127.0.0.1",
+                            "PGPORT": "1", "PGUSER": "nobody", "PGDATABASE": "nothing"},
+    )  # fmt: skip
+    assert result.returncode != 0
+    assert "LENDING_PSEUDONYMISATION_KEY is not set: the pg target (postgres)" in result.stdout
 
 
 @pytest.fixture(scope="module")
@@ -186,8 +237,9 @@ def public_marts(manifest: dict) -> list[dict]:
 
 
 @pytest.mark.slow
-def test_no_analysts_mart_exposes_a_borrower_identifier(manifest: dict) -> None:
-    """Every mart the analysts' role reads: a borrower column is a pseudonym."""
+def test_no_analysts_mart_exposes_an_identifier_or_a_lineage_pointer(manifest: dict) -> None:
+    """Every mart the analysts' role reads: an identifier (a borrower, loan or transaction
+    column) is a pseudonym, and no column names the delivered file or row."""
     analysts = [
         node
         for node in public_marts(manifest)
@@ -196,9 +248,12 @@ def test_no_analysts_mart_exposes_a_borrower_identifier(manifest: dict) -> None:
     assert {n["name"] for n in analysts} >= {"fct_transactions", "fct_country_monthly"}
     for node in analysts:
         for name, column in node["columns"].items():
-            if "borrower" in name and not name.endswith("_count"):
+            identifier = name.endswith("_id") or ("borrower" in name and "_count" not in name)
+            if identifier:
                 assert column["meta"].get("pseudonymised") is True, f"{node['name']}.{name}"
                 assert column["data_type"] == "varchar(64)"
+            # What points back to the delivered row stays in the engineers' schemas.
+            assert name not in ("source_file", "source_row_number"), f"{node['name']}.{name}"
 
 
 @pytest.mark.slow

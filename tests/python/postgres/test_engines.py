@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import secrets
 import shutil
 from collections.abc import Iterator
 from decimal import Decimal
@@ -21,7 +22,7 @@ import psycopg2
 import pytest
 
 from conftest import BOOKKEEPING_COLUMNS, ProjectCopy, command, project_copy, run_generator
-from lending.postgres import loader, server
+from lending.postgres import cli, loader, server
 
 PG_SCHEMA = "analytics"  # the pg target's schema (profiles.yml)
 RELATIVE = 1e-9
@@ -44,7 +45,9 @@ def engines(
     raw = root / "raw"
     generated = run_generator("--transactions", "3000", "--seed", "11", "--output", str(raw))
     assert generated.returncode == 0, generated.stderr
-    duck = project_copy(root, raw, dbt_env)
+    # One key for both: the same identifier gets the same pseudonym on every engine.
+    key = {"LENDING_PSEUDONYMISATION_KEY": secrets.token_hex(32)}
+    duck = project_copy(root, raw, dbt_env | key)
     pg = ProjectCopy(
         project=duck.project,
         database=duck.database,
@@ -210,3 +213,16 @@ def test_the_loader_refuses_a_broken_delivery(tmp_path: Path, default_dataset: P
     with pytest.raises(loader.LoadError, match="nothing was loaded") as error:
         loader.load(connection=None, root=raw, schema=PG_SCHEMA)
     assert str(broken) in str(error.value)
+
+
+def test_a_local_build_without_a_key_gets_one_of_its_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """lending-pg build, with LENDING_PSEUDONYMISATION_KEY unset: 256 random bits, made once,
+    readable by this user only, the same for every later build of that warehouse."""
+    monkeypatch.setenv("DBT_DUCKDB_PATH", str(tmp_path / "data" / "lending_research.duckdb"))
+    key = cli.local_key()
+    path = tmp_path / "data" / "pg-pseudonymisation.key"
+    assert len(bytes.fromhex(key)) == 32
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert cli.local_key() == key

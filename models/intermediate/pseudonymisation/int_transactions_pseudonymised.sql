@@ -1,0 +1,6 @@
+{#- Each transaction id ever delivered, with its pseudonym: see pseudonymised_identifiers. -#}
+{{ config(
+    materialized='incremental',
+    pre_hook="{{ delete_other_pseudonym_versions() }}",
+) }}
+{{ pseudonymised_identifiers('transaction_id', 'transaction') }}
