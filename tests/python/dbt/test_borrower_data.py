@@ -7,6 +7,7 @@ the engineers' quarantine schema, not the analysts'."""
 from __future__ import annotations
 
 import base64
+import copy
 import hashlib
 import json
 import secrets
@@ -236,24 +237,60 @@ def public_marts(manifest: dict) -> list[dict]:
     ]
 
 
+CLASSIFICATIONS = ("identifier", "quasi_identifier", "public")
+
+
+def classification_problems(manifest: dict) -> list[str]:
+    """What breaks the rules of the columns' classification (meta `classification`): every
+    column of every mart is classified; an identifier (a borrower, loan or transaction, or
+    a pointer to the delivered row) reaches the analysts' role only as a pseudonym; a mart
+    with identifiers in clear is the engineers' alone."""
+    problems = []
+    for node in public_marts(manifest):
+        readers = node["config"]["grants"]["select"]
+        for name, column in node["columns"].items():
+            where = f"{node['name']}.{name}"
+            classification = column["meta"].get("classification")
+            if classification not in CLASSIFICATIONS:
+                problems.append(f"{where} is not classified")
+            elif classification != "identifier":
+                continue
+            elif "role:analysts" in readers and not (
+                column["meta"].get("pseudonymised") is True and column["data_type"] == "varchar(64)"
+            ):
+                problems.append(f"{where} is an identifier in clear for the analysts")
+            elif not column["meta"].get("pseudonymised") and readers != ["role:engineers"]:
+                problems.append(f"{where} is an identifier in clear for {readers}")
+    return problems
+
+
 @pytest.mark.slow
-def test_no_analysts_mart_exposes_an_identifier_or_a_lineage_pointer(manifest: dict) -> None:
-    """Every mart the analysts' role reads: an identifier (a borrower, loan or transaction
-    column) is a pseudonym, and no column names the delivered file or row."""
+def test_every_marts_columns_are_classified_and_analysts_see_identifiers_as_pseudonyms(
+    manifest: dict,
+) -> None:
     analysts = [
-        node
-        for node in public_marts(manifest)
-        if "role:analysts" in node["config"]["grants"]["select"]
+        n for n in public_marts(manifest) if "role:analysts" in n["config"]["grants"]["select"]
     ]
     assert {n["name"] for n in analysts} >= {"fct_transactions", "fct_country_monthly"}
-    for node in analysts:
-        for name, column in node["columns"].items():
-            identifier = name.endswith("_id") or ("borrower" in name and "_count" not in name)
-            if identifier:
-                assert column["meta"].get("pseudonymised") is True, f"{node['name']}.{name}"
-                assert column["data_type"] == "varchar(64)"
-            # What points back to the delivered row stays in the engineers' schemas.
-            assert name not in ("source_file", "source_row_number"), f"{node['name']}.{name}"
+    assert classification_problems(manifest) == []
+
+
+@pytest.mark.slow
+def test_a_broken_classification_is_named(manifest: dict) -> None:
+    broken = copy.deepcopy(manifest)
+    marts = {node["name"]: node for node in public_marts(broken)}
+    marts["fct_transactions"]["columns"]["loan_id"]["meta"].pop("pseudonymised")
+    marts["fct_country_monthly"]["columns"]["country_code"]["meta"].pop("classification")
+    marts["fct_rejected_transactions"]["config"]["grants"]["select"].append("role:analysts")
+    assert sorted(classification_problems(broken)) == [
+        "fct_country_monthly.country_code is not classified",
+        "fct_rejected_transactions.borrower_id is an identifier in clear for the analysts",
+        "fct_rejected_transactions.loan_id is an identifier in clear for the analysts",
+        "fct_rejected_transactions.source_file is an identifier in clear for the analysts",
+        "fct_rejected_transactions.source_row_number is an identifier in clear for the analysts",
+        "fct_rejected_transactions.transaction_id is an identifier in clear for the analysts",
+        "fct_transactions.loan_id is an identifier in clear for the analysts",
+    ]
 
 
 @pytest.mark.slow
