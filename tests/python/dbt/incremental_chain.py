@@ -182,9 +182,14 @@ def move_verdicts_across_months(chain: Chain) -> set[str]:
     loan, payment_months = query(
         chain.copy.database,
         """
-        with disbursed as (
+        -- The bank's loan ids (fct_transactions shows pseudonyms): its rows, as validated.
+        with facts as (
+            select * from main_intermediate.int_transactions_validated where is_valid
+        ),
+
+        disbursed as (
             select loan_id
-            from main.fct_transactions
+            from facts
             where transaction_type = 'disbursement' and is_successful
             group by loan_id
             having count(*) = 1 and min(month_start_date) = date '2021-03-01'
@@ -192,7 +197,7 @@ def move_verdicts_across_months(chain: Chain) -> set[str]:
         select
             loan_id,
             list(distinct year(month_start_date) || '-' || month(month_start_date))
-        from main.fct_transactions
+        from facts
         inner join disbursed using (loan_id)
         where transaction_type != 'disbursement' and month_start_date > date '2021-03-01'
         group by loan_id
