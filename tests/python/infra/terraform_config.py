@@ -393,6 +393,62 @@ def github_trust_problems(config: Terraform, environment: str) -> list[str]:
     return problems
 
 
+REDSHIFT_SERVICES = {"redshift.amazonaws.com", "redshift-serverless.amazonaws.com"}
+# The database users a role Redshift assumes may act for (its trust's sts:ExternalId): the
+# admin, the deploy identity and slim CI, each a user of this workgroup.
+SPECTRUM_USERS = {
+    "${var.admin_username}",
+    "IAMR:${local.role_names.orchestrator}",
+    "IAMR:${local.role_names.ci}",
+}
+DB_USER_PREFIX = "${local.workgroup_db_user_arn}/"
+
+
+def redshift_role_problems(config: Terraform) -> list[str]:
+    """No namespace has a default IAM role (every database user may use a default role),
+    and every role Redshift may assume names in its trust the database users it may act for
+    (sts:ExternalId, StringEquals, exactly SPECTRUM_USERS), so no analyst can have it used."""
+    problems = [
+        f"aws_redshiftserverless_namespace.{name}: has a default IAM role"
+        for name, body in config.of_type("aws_redshiftserverless_namespace").items()
+        if body.get("default_iam_role_arn")
+    ]
+    # The workgroup's own name: the ARN cannot refer to the workgroup (a cycle), so both
+    # must be the same local.
+    wanted = "arn:${local.partition}:redshift:${local.region}:${local.account_id}:dbuser:"
+    workgroups = config.of_type("aws_redshiftserverless_workgroup").values()
+    names = {body.get("workgroup_name") for body in workgroups}
+    prefix = config.locals.get("workgroup_db_user_arn", "")
+    if len(names) != 1 or prefix != wanted + str(next(iter(names))):
+        problems.append(f"local.workgroup_db_user_arn: not a dbuser ARN of the workgroup: {prefix}")
+    for (kind, name), body in config.data.items():
+        if kind != "aws_iam_policy_document":
+            continue
+        for statement in body.get("statement", []):
+            services = {
+                identifier
+                for principal in statement.get("principals", [])
+                for identifier in principal.get("identifiers", [])
+            }
+            if (
+                "sts:AssumeRole" not in statement.get("actions", [])
+                or not services & REDSHIFT_SERVICES
+            ):
+                continue
+            external_ids = [
+                c for c in statement.get("condition", []) if c.get("variable") == "sts:ExternalId"
+            ]
+            where = f"data.aws_iam_policy_document.{name}"
+            if len(external_ids) != 1 or external_ids[0].get("test") != "StringEquals":
+                problems.append(f"{where}: trusts Redshift without a StringEquals sts:ExternalId")
+                continue
+            values = external_ids[0].get("values", [])
+            users = {v.removeprefix(DB_USER_PREFIX) for v in values if v.startswith(DB_USER_PREFIX)}
+            if len(values) != len(users) or users != SPECTRUM_USERS:
+                problems.append(f"{where}: Redshift may assume it for {sorted(values)}")
+    return problems
+
+
 def checkov_skips(folder: Path = TERRAFORM_DIR) -> list[tuple[str, str, str]]:
     """(file, check id, reason) for every inline checkov skip."""
     skips = []

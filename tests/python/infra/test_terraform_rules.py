@@ -15,6 +15,7 @@ from terraform_config import (
     key_use_problems,
     load,
     password_problems,
+    redshift_role_problems,
     variable_problems,
     wildcard_problems,
 )
@@ -115,6 +116,10 @@ def test_a_loose_github_trust_is_caught(tmp_path: Path, old, new, problem):
 def test_another_environment_is_caught(config):
     problems = github_trust_problems(config, "production")
     assert any("subject not pinned" in line for line in problems)
+
+
+def test_no_default_role_and_spectrum_only_for_the_named_database_users(config):
+    assert redshift_role_problems(config) == []
 
 
 # Each a weakened copy and the problem its check must report.
@@ -218,6 +223,44 @@ BROKEN_COPIES = [
         '  value       = local.data_api\n}\n\noutput "lake_bucket" {',
         "output admin_secret: reveals a password or secret",
     ),
+    (
+        redshift_role_problems,
+        "redshift.tf",
+        '  iam_roles = [aws_iam_role.this["spectrum"].arn]',
+        '  iam_roles = [aws_iam_role.this["spectrum"].arn]\n'
+        '  default_iam_role_arn = aws_iam_role.this["spectrum"].arn',
+        "aws_redshiftserverless_namespace.warehouse: has a default IAM role",
+    ),
+    (
+        redshift_role_problems,
+        "iam_redshift.tf",
+        'variable = "sts:ExternalId"',
+        'variable = "aws:SourceAccount"',
+        "data.aws_iam_policy_document.spectrum_trust: trusts Redshift without a StringEquals "
+        "sts:ExternalId",
+    ),
+    (
+        redshift_role_problems,
+        "iam_redshift.tf",
+        '"${local.workgroup_db_user_arn}/IAMR:${local.role_names.ci}",',
+        '"${local.workgroup_db_user_arn}/IAMR:${local.role_names.ci}",\n'
+        '        "${local.workgroup_db_user_arn}/analyst_jane",',
+        "data.aws_iam_policy_document.spectrum_trust: Redshift may assume it for",
+    ),
+    (
+        redshift_role_problems,
+        "iam_redshift.tf",
+        '"${local.workgroup_db_user_arn}/${var.admin_username}",',
+        '"${local.workgroup_db_user_arn}/*",',
+        "data.aws_iam_policy_document.spectrum_trust: Redshift may assume it for",
+    ),
+    (
+        redshift_role_problems,
+        "iam_redshift.tf",
+        ':dbuser:${local.name}"',
+        ':dbuser:*"',
+        "local.workgroup_db_user_arn: not a dbuser ARN of the workgroup",
+    ),
 ]
 BROKEN_IDS = [
     "lake-not-kms",
@@ -233,9 +276,15 @@ BROKEN_IDS = [
     "password-set",
     "password-variable",
     "secret-output-through-a-local",
+    "namespace-default-role",
+    "spectrum-trust-without-external-id",
+    "spectrum-trust-for-an-analyst",
+    "spectrum-trust-for-any-user",
+    "spectrum-trust-for-any-workgroup",
 ]
 
 
 @pytest.mark.parametrize(("check", "file", "old", "new", "problem"), BROKEN_COPIES, ids=BROKEN_IDS)
 def test_a_broken_copy_is_caught(tmp_path: Path, check, file, old, new, problem):
-    assert problem in check(load(broken_copy(tmp_path, file, old, new)))
+    problems = check(load(broken_copy(tmp_path, file, old, new)))
+    assert any(found.startswith(problem) for found in problems), problems
