@@ -291,6 +291,16 @@ variable "orchestrator_principal_arns" {
   }
 }
 
+variable "key_custodian_arns" {
+  type        = list(string)
+  description = "IAM roles that set the pseudonymisation key's value (put-secret-value) and manage its secret: the account administrators' role, and whatever applies this Terraform (it writes the secret's policy). Nobody else may write the secret, and only the orchestrator role may read it."
+
+  validation {
+    condition     = length(var.key_custodian_arns) > 0 && alltrue([for arn in var.key_custodian_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", arn))])
+    error_message = "key_custodian_arns must list at least one IAM role ARN (no wildcards, no account roots)."
+  }
+}
+
 # --- Monitoring -----------------------------------------------------------------------
 
 variable "alert_email_addresses" {

@@ -230,6 +230,15 @@ ALLOWED_WILDCARDS = {
     ("monitoring_key", "CloudWatchLogsEncryptsTheLogGroups"): (
         "a key policy's resource is always the key itself, written *"
     ),
+    ("pseudonymisation_key", "AccountAdministersTheKeyWithoutUsingIt"): (
+        "a key policy's resource is always the key itself, written *"
+    ),
+    ('pseudonymisation_key_use["read"]', "OrchestratorDecryptsTheSecretThroughSecretsManager"): (
+        "a key policy's resource is always the key itself, written *"
+    ),
+    ('pseudonymisation_key_use["write"]', "CustodiansEncryptTheSecretThroughSecretsManager"): (
+        "a key policy's resource is always the key itself, written *"
+    ),
     ("orchestrator", "PublishTheRunMetrics"): (
         "cloudwatch:PutMetricData has no resource-level permissions; limited by the "
         "cloudwatch:namespace condition instead"
@@ -284,7 +293,13 @@ def wildcard_problems(config: Terraform) -> list[str]:
 
 # The key policies (kms.tf): the only documents that may grant a kms: action without
 # naming the service it goes through.
-KEY_POLICIES = ("key_administration", "monitoring_key")
+KEY_POLICIES = (
+    "key_administration",
+    "monitoring_key",
+    "pseudonymisation_key",
+    'pseudonymisation_key_use["read"]',
+    'pseudonymisation_key_use["write"]',
+)
 
 
 KEY_USE = re.compile(r'data\.aws_iam_policy_document\.key_use\["(\w+)"\]')
@@ -446,6 +461,129 @@ def redshift_role_problems(config: Terraform) -> list[str]:
             users = {v.removeprefix(DB_USER_PREFIX) for v in values if v.startswith(DB_USER_PREFIX)}
             if len(values) != len(users) or users != SPECTRUM_USERS:
                 problems.append(f"{where}: Redshift may assume it for {sorted(values)}")
+    return problems
+
+
+# Using a key on data, as opposed to administering it.
+KEY_USE_ACTIONS = re.compile(r"kms:(\*|Encrypt|Decrypt|ReEncrypt|GenerateDataKey)")
+SECRET = "pseudonymisation_key"  # pragma: allowlist secret
+ORCHESTRATOR = '${aws_iam_role.this["orchestrator"].arn}'
+SECRETS_MANAGER = "secretsmanager.${local.region}.amazonaws.com"  # pragma: allowlist secret
+
+
+def document_statements(config: Terraform, reference: Any) -> list[dict[str, Any]]:
+    """The statements of the policy document a `policy` attribute names, with those of the
+    documents it composes (source_policy_documents), each instance of a for_each one."""
+    found = DOCUMENT_JSON.fullmatch(str(reference))
+    return _statements(config, found.group(1)) if found else []
+
+
+def _statements(config: Terraform, name: str) -> list[dict[str, Any]]:
+    body = config.data.get(("aws_iam_policy_document", name), {})
+    composed = re.findall(
+        r"data\.aws_iam_policy_document\.(\w+)", str(body.get("source_policy_documents", ""))
+    )
+    statements = [s for source in composed for s in _statements(config, source)]
+    for instance in instances(config, name, body).values():
+        statements += instance.get("statement", [])
+    return statements
+
+
+def _as_list(value: Any) -> list[Any]:
+    """A list attribute as written: a literal list, or one expression (`var.x`)."""
+    return value if isinstance(value, list) else [value]
+
+
+def _denies(statement: dict[str, Any], action: str, allowed: list[str]) -> bool:
+    """A Deny of `action` to everyone (principal *) but the `allowed` principal ARNs."""
+    everyone = any(
+        p.get("type") == "*" and p.get("identifiers") == ["*"]
+        for p in statement.get("principals", [])
+    )
+    return (
+        statement.get("effect") == "Deny"
+        and action in statement.get("actions", [])
+        and everyone
+        and any(
+            c.get("test") == "ArnNotEquals"
+            and c.get("variable") == "aws:PrincipalArn"
+            and _as_list(c.get("values")) == allowed
+            for c in statement.get("condition", [])
+        )
+    )
+
+
+def secret_problems(config: Terraform) -> list[str]:
+    """The pseudonymisation key's secret: encrypted with a KMS key of its own (not one any
+    other resource uses); its policy denies reading it to all but the orchestrator role and
+    writing it to all but the key custodians; and that KMS key's policy lets only the
+    orchestrator decrypt and the custodians encrypt, each through Secrets Manager,
+    and the account administer it without using it."""
+    where = f"aws_secretsmanager_secret.{SECRET}"
+    secret = config.of_type("aws_secretsmanager_secret").get(SECRET)
+    if secret is None:
+        return [f"{where}: missing"]
+    problems = []
+    key = re.fullmatch(r'\$\{aws_kms_key\.this\["(\w+)"\]\.arn\}', str(secret.get("kms_key_id")))
+    if not key:
+        return [f"{where}: not encrypted with a key of aws_kms_key.this"]
+    users = [
+        f"{kind}.{name}"
+        for (kind, name), body in config.resources.items()
+        if (kind, name) != ("aws_secretsmanager_secret", SECRET)
+        and f'aws_kms_key.this["{key.group(1)}"]' in str(body)
+    ]
+    users += [
+        f"local.{name}"
+        for name, value in config.locals.items()
+        if name not in ("kms_keys", "key_uses")
+        and f'aws_kms_key.this["{key.group(1)}"]' in str(value)
+    ]
+    users += [
+        f"key_uses.{name}"
+        for name, use in config.locals.get("key_uses", {}).items()
+        if use.get("key") == key.group(1) and use.get("service") != "secretsmanager"
+    ]
+    if users:
+        problems.append(f"{where}: its KMS key {key.group(1)} is used by {', '.join(users)}")
+    policies = [
+        body
+        for body in config.of_type("aws_secretsmanager_secret_policy").values()
+        if f"aws_secretsmanager_secret.{SECRET}.arn" in str(body.get("secret_arn"))
+    ]
+    statements = [s for body in policies for s in document_statements(config, body["policy"])]
+    if not any(_denies(s, "secretsmanager:GetSecretValue", [ORCHESTRATOR]) for s in statements):
+        problems.append(f"{where}: its policy does not deny reading it to all but the orchestrator")
+    custodians = ["${var.key_custodian_arns}"]
+    if not any(_denies(s, "secretsmanager:PutSecretValue", custodians) for s in statements):
+        problems.append(
+            f"{where}: its policy does not deny writing it to all but the key custodians"
+        )
+    wanted_users = {
+        "kms:Decrypt": [ORCHESTRATOR],
+        "kms:GenerateDataKey": custodians,
+    }
+    key_policy = config.locals["kms_keys"][key.group(1)]["policy"]
+    for statement in document_statements(config, key_policy):
+        sid = statement.get("sid")
+        actions = _as_list(resolve(config, statement.get("actions", [])))
+        uses = [a for a in actions if KEY_USE_ACTIONS.match(str(a))]
+        if not uses:
+            continue
+        principals = [
+            i for p in statement.get("principals", []) for i in _as_list(p.get("identifiers"))
+        ]
+        services = [
+            c.get("values")
+            for c in statement.get("condition", [])
+            if c.get("variable") == "kms:ViaService"
+        ]
+        if (
+            len(uses) != 1
+            or principals != wanted_users.get(uses[0])
+            or services != [[SECRETS_MANAGER]]
+        ):
+            problems.append(f"{where}: its KMS key's statement {sid} lets {principals} {uses}")
     return problems
 
 
