@@ -587,6 +587,53 @@ def secret_problems(config: Terraform) -> list[str]:
     return problems
 
 
+# What the S3 gateway endpoint may reach: the lake and the log buckets, nothing else.
+ENDPOINT_BUCKETS = {"lake", "logs"}
+
+
+def s3_endpoint_problems(config: Terraform) -> list[str]:
+    """Every S3 gateway endpoint has a policy (without one it reaches every bucket, so an
+    UNLOAD or a worker can copy data anywhere), and each Allow statement of it names only
+    the lake's and the log bucket's ARNs, with no wildcard action, for this account's
+    buckets (s3:ResourceAccount)."""
+    problems = []
+    allowed = {
+        arn
+        for bucket in ENDPOINT_BUCKETS
+        for arn in (f"${{aws_s3_bucket.{bucket}.arn}}", f"${{aws_s3_bucket.{bucket}.arn}}/*")
+    }
+    endpoints = {
+        name: body
+        for name, body in config.of_type("aws_vpc_endpoint").items()
+        if str(body.get("service_name", "")).endswith(".s3")
+    }
+    if not endpoints:
+        problems.append("no S3 gateway endpoint")
+    for name, body in endpoints.items():
+        where = f"aws_vpc_endpoint.{name}"
+        statements = document_statements(config, body.get("policy"))
+        if not statements:
+            problems.append(f"{where}: no policy document, so it reaches every bucket")
+        for statement in statements:
+            if statement.get("effect", "Allow") != "Allow":
+                continue
+            sid = statement.get("sid")
+            resources = set(_as_list(statement.get("resources")))
+            if not resources or resources - allowed:
+                problems.append(f"{where} {sid}: reaches {sorted(resources - allowed)}")
+            actions = _as_list(statement.get("actions"))
+            if any(_is_wildcard_action(str(a)) for a in actions) or "not_actions" in statement:
+                problems.append(f"{where} {sid}: a wildcard action")
+            accounts = [
+                c
+                for c in statement.get("condition", [])
+                if c.get("variable") == "s3:ResourceAccount" and c.get("test") == "StringEquals"
+            ]
+            if [_as_list(c.get("values")) for c in accounts] != [["${local.account_id}"]]:
+                problems.append(f"{where} {sid}: not limited to this account's buckets")
+    return problems
+
+
 def checkov_skips(folder: Path = TERRAFORM_DIR) -> list[tuple[str, str, str]]:
     """(file, check id, reason) for every inline checkov skip."""
     skips = []

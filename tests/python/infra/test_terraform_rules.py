@@ -17,6 +17,7 @@ from terraform_config import (
     load,
     password_problems,
     redshift_role_problems,
+    s3_endpoint_problems,
     secret_problems,
     variable_problems,
     wildcard_problems,
@@ -129,6 +130,10 @@ def test_no_default_role_and_spectrum_only_for_the_named_database_users(config):
 
 def test_only_the_orchestrator_reads_the_pseudonymisation_key(config):
     assert secret_problems(config) == []
+
+
+def test_the_s3_endpoint_reaches_the_lake_and_log_buckets_only(config):
+    assert s3_endpoint_problems(config) == []
 
 
 # Each a weakened copy and the problem its check must report.
@@ -331,6 +336,41 @@ BROKEN_COPIES = [
         "aws_secretsmanager_secret.pseudonymisation_key: its KMS key's statement "
         "AccountAdministersTheKeyThroughIam lets",
     ),
+    (
+        s3_endpoint_problems,
+        "network.tf",
+        "  policy            = data.aws_iam_policy_document.s3_endpoint.json\n",
+        "",
+        "aws_vpc_endpoint.s3: no policy document, so it reaches every bucket",
+    ),
+    (
+        s3_endpoint_problems,
+        "network.tf",
+        'resources = [each.value.arn, "${each.value.arn}/*"]',
+        'resources = [each.value.arn, "${each.value.arn}/*", "arn:aws:s3:::*"]',
+        "aws_vpc_endpoint.s3 TheLakeOnly: reaches ['arn:aws:s3:::*']",
+    ),
+    (
+        s3_endpoint_problems,
+        "network.tf",
+        "arn     = aws_s3_bucket.logs.arn",
+        'arn     = "arn:aws:s3:::someone-elses-bucket"',
+        "aws_vpc_endpoint.s3 ReadTheLogs: reaches ['arn:aws:s3:::someone-elses-bucket',",
+    ),
+    (
+        s3_endpoint_problems,
+        "network.tf",
+        'actions = ["s3:GetObject", "s3:ListBucket", "s3:GetBucketLocation"]',
+        'actions = ["s3:*"]',
+        "aws_vpc_endpoint.s3 ReadTheLogs: a wildcard action",
+    ),
+    (
+        s3_endpoint_problems,
+        "network.tf",
+        'variable = "s3:ResourceAccount"',
+        'variable = "aws:SourceAccount"',
+        "aws_vpc_endpoint.s3 TheLakeOnly: not limited to this account's buckets",
+    ),
 ]
 BROKEN_IDS = [
     "lake-not-kms",
@@ -359,6 +399,11 @@ BROKEN_IDS = [
     "secret-key-used-by-the-account",
     "secret-key-decrypted-through-s3",
     "secret-key-handed-to-iam",
+    "s3-endpoint-without-policy",
+    "s3-endpoint-to-any-bucket",
+    "s3-endpoint-to-another-bucket",
+    "s3-endpoint-wildcard-action",
+    "s3-endpoint-any-account",
 ]
 
 
