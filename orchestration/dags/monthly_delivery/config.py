@@ -8,7 +8,9 @@ the worker's environment (profiles.yml), and AWS calls use the Airflow connectio
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -18,6 +20,10 @@ REPOSITORY = Path(__file__).resolve().parents[3]
 AWS_CONN_ID = "aws_default"
 DBT_PROFILE = "lending_research"
 LOCAL_TARGET = "dev"  # DuckDB: one writer at a time
+# The run ids Airflow makes, <run type>__<logical date in ISO 8601>: scheduled__2024-09-01
+# T00:00:00+00:00, manual__..., backfill__... A run triggered with an id of its own (the
+# API and `airflow dags trigger --run-id` take any text) does not match.
+AIRFLOW_RUN_ID = re.compile(r"[a-z_]{1,40}__[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.+-]{1,40}")
 
 
 @dataclass(frozen=True)
@@ -47,8 +53,14 @@ class Settings:
         return str(self.project_bin / name)
 
     def run_dir(self, run_id: str) -> Path:
-        """One folder per DAG run for the artifacts of its dbt commands."""
-        return self.artifacts_dir / "runs" / run_id.replace(":", "-").replace("+", "_")
+        """One folder per DAG run for the artifacts of its dbt commands, always a folder
+        directly in runs/: the steps empty it, so a run id must never name another one
+        (`..`, `../..`, a path, a symlink planted in runs/)."""
+        runs = self.artifacts_dir / "runs"
+        folder = runs / run_folder_name(run_id)
+        if folder.resolve().parent != runs.resolve():
+            raise ValueError(f"run {run_id!r}: its folder {folder} resolves outside {runs}")
+        return folder
 
     def dbt_env(self) -> dict[str, str]:
         """What every dbt command of the DAG runs with, on top of the worker's environment."""
@@ -62,6 +74,14 @@ class Settings:
         else:
             env["BANK_LAKE_S3_URI"] = self.lake
         return env
+
+
+def run_folder_name(run_id: str) -> str:
+    """The run's folder name: Airflow's own run ids made readable (':' and '+' are awkward
+    in paths), any other id a hash of it, which is never `..` nor holds a separator."""
+    if AIRFLOW_RUN_ID.fullmatch(run_id):
+        return run_id.replace(":", "-").replace("+", "_")
+    return "run-" + hashlib.sha256(run_id.encode()).hexdigest()[:16]
 
 
 def load() -> Settings:
