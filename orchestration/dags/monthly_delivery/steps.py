@@ -61,10 +61,10 @@ def start_run(settings: Settings, run_id: str) -> Path:
 
 
 def check_structure(settings: Settings) -> None:
-    if settings.lake.startswith("s3://"):
-        # lending-check-raw reads a folder; on S3 the build's own check covers the files.
-        log.info("The lake is %s: the structure is checked by dbt's build.", settings.lake)
-        return
+    """`lending-check-raw` on the lake, a folder or the S3 prefix, before anything is
+    built: on Redshift no other check reads the files' structure (dbt's on-run-start check
+    is DuckDB's). On S3 it lists the prefix and reads each file's Parquet footer with the
+    worker's AWS credentials, every request naming BANK_LAKE_BUCKET_OWNER."""
     code, tail = run([settings.command("lending-check-raw"), settings.lake], settings)
     if code != 0:
         raise StepFailed(f"the delivery in {settings.lake} is structurally broken:\n{tail}")

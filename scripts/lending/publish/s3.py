@@ -79,11 +79,19 @@ def _client() -> Any:
     return boto3.client("s3")
 
 
-def owner_arguments() -> dict[str, str]:
-    """ExpectedBucketOwner for every request, when BANK_LAKE_BUCKET_OWNER is set."""
+def owner_arguments(required: bool = False) -> dict[str, str]:
+    """ExpectedBucketOwner for every request: BANK_LAKE_BUCKET_OWNER, the lake account's
+    id; when `required`, refused if unset (bucket names are global: a bucket of the lake's
+    name in another account must never be read or written)."""
     owner = os.environ.get("BANK_LAKE_BUCKET_OWNER", "")
     if not owner:
-        return {}
+        if not required:
+            return {}
+        raise DatasetError(
+            "BANK_LAKE_BUCKET_OWNER is not set: set it to the 12-digit id of the AWS "
+            "account that owns the lake's bucket (in Terraform's dbt_environment output), so "
+            "that no bucket of the same name in another account is read or written"
+        )
     if not ACCOUNT_ID.fullmatch(owner):
         raise DatasetError(
             f"BANK_LAKE_BUCKET_OWNER must be a 12-digit AWS account id, not {owner!r}"

@@ -1,5 +1,5 @@
-"""The freshness step: stale sources are reported and the run goes on; a source dbt
-cannot check at all stops it."""
+"""The steps outside dbt: stale sources are reported and the run goes on; a source dbt
+cannot check at all stops it; an S3 lake's structure is checked before the build."""
 
 from __future__ import annotations
 
@@ -87,3 +87,17 @@ def test_a_source_folder_missing_stops_the_run_before_freshness(
 def _quiet(monkeypatch: pytest.MonkeyPatch) -> None:
     for key, value in quiet_env().items():
         monkeypatch.setenv(key, value)
+
+
+def test_an_s3_lake_is_checked_before_the_build(
+    dag_modules: tuple[ModuleType, ModuleType], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On the production path the step runs `lending-check-raw` on the S3 prefix (it used
+    to skip it, leaving Redshift's build to read unchecked files); without the lake's
+    expected owner that check refuses, so the step fails before any request is sent."""
+    config, steps = dag_modules
+    monkeypatch.delenv("BANK_LAKE_BUCKET_OWNER", raising=False)
+    settings = replace(config.load(), target="prod", lake="s3://a-lake-bucket/raw")
+    with pytest.raises(steps.StepFailed, match="structurally broken") as failed:
+        steps.check_structure(settings)
+    assert "BANK_LAKE_BUCKET_OWNER is not set" in str(failed.value)
