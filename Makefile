@@ -37,6 +37,9 @@ BOUNCER_STAMP := $(BOUNCER)/.installed
 CHROMIUM := /usr/bin/chromium
 PG_BIN := /usr/lib/postgresql/15/bin
 DOCS_PORT ?= 8080
+# What `make docs-serve` serves: the docs site's files (dbt writes index.html anew).
+DOCS_SITE := target/docs-site
+DOCS_SITE_FILES := index.html manifest.json catalog.json
 # pytest workers: the test files run in parallel, each whole on one worker, its tests in order
 # (--dist loadfile: loadgroup groups nothing with pytest 9.2, whose node ids xdist 3.8 cannot extend).
 PYTEST_WORKERS ?= 2
@@ -141,7 +144,12 @@ docs: $(RUNTIME_STAMP) ## Generate the docs site, and target/static_index.html t
 docs-serve: $(RUNTIME_STAMP) ## Serve the docs site on http://localhost:8080 (DOCS_PORT=...)
 	@test -f target/index.html -a -f target/catalog.json || { \
 		echo "make docs-serve: no docs site in target/; run 'make docs' first" >&2; exit 1; }
-	$(BIN)/dbt docs serve --host 127.0.0.1 --port $(DOCS_PORT) --no-browser
+	@# dbt docs serve serves its whole target path: target/ also holds the compiled SQL, run
+	@# results and the Airflow runs' artifacts. So a folder of the site's files only.
+	rm -rf $(DOCS_SITE) && mkdir -p -m 700 $(DOCS_SITE)
+	cp $(addprefix target/,$(DOCS_SITE_FILES)) $(DOCS_SITE)/
+	$(BIN)/dbt docs serve --target-path $(DOCS_SITE) --host 127.0.0.1 --port $(DOCS_PORT) \
+		--no-browser
 
 metrics: $(RUNTIME_STAMP) ## Example metric query: success rate by country and year
 	$(NEEDS_WAREHOUSE)
