@@ -242,8 +242,10 @@ variable "warehouse_client_cidrs" {
   default     = []
 
   validation {
-    condition     = alltrue([for cidr in var.warehouse_client_cidrs : can(cidrhost(cidr, 0)) && cidr != "0.0.0.0/0"])
-    error_message = "warehouse_client_cidrs must be IPv4 CIDR blocks, and never 0.0.0.0/0."
+    # /16 at the widest: a client range is a VPN or a runners' network, never a slice of
+    # the internet (0.0.0.0/0, 0.0.0.0/1, a /8 ...).
+    condition     = alltrue([for cidr in var.warehouse_client_cidrs : can(cidrhost(cidr, 0)) && can(regex("^[0-9.]+/(1[6-9]|2[0-9]|3[0-2])$", cidr))])
+    error_message = "warehouse_client_cidrs must be IPv4 CIDR blocks of /16 or narrower (never 0.0.0.0/0, nor any prefix shorter than /16)."
   }
 }
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -33,6 +34,7 @@ class Settings:
     target: str  # dbt target: dev (DuckDB) or prod (Redshift)
     manifest: Path  # dbt's manifest, parsed by `dbt parse` before the DAG is deployed
     lake: str  # the raw deliveries: a local folder, or s3://bucket/prefix in production
+    bucket_owner: str | None  # the account owning the S3 buckets: ExpectedBucketOwner
     duckdb_path: Path
     artifacts_dir: Path  # per-run dbt artifacts and the run metrics history
     docs_uri: str  # where the docs site is published: a folder, or s3://bucket/prefix
@@ -84,6 +86,17 @@ def run_folder_name(run_id: str) -> str:
     return "run-" + hashlib.sha256(run_id.encode()).hexdigest()[:16]
 
 
+def required(env: Mapping[str, str], name: str, what: str) -> str:
+    """A setting production cannot run without: no default bucket, a name anyone could
+    register in their own account."""
+    value = env.get(name, "")
+    if not value:
+        raise ValueError(
+            f"{name} is not set: set it to {what} (Terraform's dbt_environment output)"
+        )
+    return value
+
+
 def load() -> Settings:
     env = os.environ
     project = Path(env.get("LENDING_PROJECT_DIR") or REPOSITORY)
@@ -92,7 +105,12 @@ def load() -> Settings:
     lake = (
         str(Path(env.get("BANK_RAW_DATA_PATH") or project / "data" / "raw").absolute())
         if target == LOCAL_TARGET
-        else env.get("BANK_LAKE_S3_URI") or "s3://lending-research-lake/raw"
+        else required(env, "BANK_LAKE_S3_URI", "the lake, s3://bucket/prefix")
+    )
+    bucket_owner = (
+        required(env, "BANK_LAKE_BUCKET_OWNER", "the id of the AWS account owning the lake")
+        if target != LOCAL_TARGET
+        else env.get("BANK_LAKE_BUCKET_OWNER") or None
     )
     environment = env.get("LENDING_ENVIRONMENT") or ("dev" if target == LOCAL_TARGET else "prod")
     return Settings(
@@ -101,6 +119,7 @@ def load() -> Settings:
         target=target,
         manifest=Path(env.get("LENDING_DBT_MANIFEST") or project / "target" / "manifest.json"),
         lake=lake,
+        bucket_owner=bucket_owner,
         duckdb_path=Path(
             env.get("DBT_DUCKDB_PATH") or project / "data" / "lending_research.duckdb"
         ).absolute(),

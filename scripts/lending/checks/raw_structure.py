@@ -172,7 +172,7 @@ class S3Prefix:
 
         self.uri = uri.rstrip("/")
         self.bucket, self.prefix = split_s3_uri(uri)
-        self.owner = owner_arguments(required=True)
+        self.owner = owner_arguments()
         self.client = client or _client()
         # parts below the prefix -> the object's size; folder markers ("x/") are folders.
         self.tree: dict = {}

@@ -11,9 +11,12 @@ from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
 
+import boto3
 import pytest
 
 from conftest import DAGS_FOLDER, quiet_env
+
+OWNER = "123456789012"  # moto's account
 
 
 @pytest.fixture(scope="module")
@@ -101,3 +104,35 @@ def test_an_s3_lake_is_checked_before_the_build(
     with pytest.raises(steps.StepFailed, match="structurally broken") as failed:
         steps.check_structure(settings)
     assert "BANK_LAKE_BUCKET_OWNER is not set" in str(failed.value)
+
+
+def test_the_docs_site_goes_to_s3_only_in_the_project_s_account(
+    dag_modules: tuple[ModuleType, ModuleType], aws_endpoint: str, tmp_path: Path
+) -> None:
+    """Every upload names the expected bucket owner; without one nothing is sent."""
+    _, steps = dag_modules
+    for name in steps.DOCS_FILES:
+        (tmp_path / name).write_text(f"the site's {name}")
+    client = boto3.client(
+        "s3",
+        endpoint_url=aws_endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    client.create_bucket(Bucket="lending-docs")
+    sent: list = []
+    client.meta.events.register(
+        "before-sign.s3.PutObject", lambda request, **_: sent.append(request)
+    )
+
+    steps.upload_docs(tmp_path, "s3://lending-docs/site", OWNER, client)
+
+    assert len(sent) == len(steps.DOCS_FILES)
+    assert all(r.headers.get("x-amz-expected-bucket-owner") == OWNER for r in sent)
+    stored = client.list_objects_v2(Bucket="lending-docs", Prefix="site/")["Contents"]
+    assert {item["Key"] for item in stored} == {f"site/{n}" for n in steps.DOCS_FILES}
+    sent.clear()
+    with pytest.raises(steps.StepFailed, match="needs BANK_LAKE_BUCKET_OWNER"):
+        steps.upload_docs(tmp_path, "s3://lending-docs/site", None, client)
+    assert sent == []
