@@ -37,6 +37,9 @@ BOUNCER_STAMP := $(BOUNCER)/.installed
 CHROMIUM := /usr/bin/chromium
 PG_BIN := /usr/lib/postgresql/15/bin
 DOCS_PORT ?= 8080
+# What `make docs-serve` serves: the docs site's files (dbt writes index.html anew).
+DOCS_SITE := target/docs-site
+DOCS_SITE_FILES := index.html manifest.json catalog.json
 # pytest workers: the test files run in parallel, each whole on one worker, its tests in order
 # (--dist loadfile: loadgroup groups nothing with pytest 9.2, whose node ids xdist 3.8 cannot extend).
 PYTEST_WORKERS ?= 2
@@ -160,7 +163,12 @@ docs: $(RUNTIME_STAMP) ## Generate the docs site, and target/static_index.html t
 docs-serve: $(RUNTIME_STAMP) ## Serve the docs site on http://localhost:8080 (DOCS_PORT=...)
 	@test -f target/index.html -a -f target/catalog.json || { \
 		echo "make docs-serve: no docs site in target/; run 'make docs' first" >&2; exit 1; }
-	$(BIN)/dbt docs serve --host 127.0.0.1 --port $(DOCS_PORT) --no-browser
+	@# dbt docs serve serves its whole target path: target/ also holds the compiled SQL, run
+	@# results and the Airflow runs' artifacts. So a folder of the site's files only.
+	rm -rf $(DOCS_SITE) && mkdir -p -m 700 $(DOCS_SITE)
+	cp $(addprefix target/,$(DOCS_SITE_FILES)) $(DOCS_SITE)/
+	$(BIN)/dbt docs serve --target-path $(DOCS_SITE) --host 127.0.0.1 --port $(DOCS_PORT) \
+		--no-browser
 
 metrics: $(RUNTIME_STAMP) ## Example metric query: success rate by country and year
 	$(NEEDS_WAREHOUSE)
@@ -192,27 +200,44 @@ $(RUNTIME_STAMP): requirements-lock.txt pyproject.toml
 	$(PIP_INSTALL) --no-deps --no-build-isolation -e .
 	@touch $@
 
-# --- The hash lock: regenerate it after any change to requirements.txt (a test compares
-# the two). pip-tools has a venv of its own, pinned by requirements-lock-tools.txt.
+# --- The hash locks. Every virtual environment installs from one, with --require-hashes:
+# <name>.txt holds the pins a person edits, <name>-lock.txt the same pins with the sha256 of
+# every file the index has for each (pip-compile --generate-hashes), so a package changed
+# on the index fails the install. Regenerate them after any change to a requirements file
+# (tests/python/test_requirements_lock.py compares each pair). requirements-dev.txt includes
+# requirements.txt and installs into the same venv, so its lock holds the same runtime pins
+# and hashes (the test checks that too). pip-tools has a venv of its own, .venv-lock,
+# itself installed from a hash lock.
 LOCK_VENV := .venv-lock
+# requirements file:its lock, for each virtual environment.
+LOCKS := requirements.txt:requirements-lock.txt \
+	requirements-dev.txt:requirements-dev-lock.txt \
+	requirements-bouncer.txt:requirements-bouncer-lock.txt \
+	requirements-infra.txt:requirements-infra-lock.txt \
+	requirements-airflow.txt:requirements-airflow-lock.txt \
+	requirements-lock-tools.txt:requirements-lock-tools-lock.txt
+PIP_COMPILE := $(LOCK_VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe \
+	--no-strip-extras --no-emit-index-url --no-emit-find-links
 
 .PHONY: lock
 
-lock: ## Regenerate requirements-lock.txt (sha256 of every pinned runtime file) from requirements.txt
+lock: ## Regenerate every requirements-*lock.txt (sha256 of every pinned file) from its requirements file
 	@test -x $(LOCK_VENV)/bin/python || $(PYTHON) -m venv $(LOCK_VENV)
 	$(LOCK_VENV)/bin/python -m pip install --quiet --disable-pip-version-check \
-		-r requirements-lock-tools.txt
-	$(LOCK_VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --no-strip-extras \
-		--no-emit-index-url --no-emit-find-links --output-file requirements-lock.txt requirements.txt
+		--require-hashes -r requirements-lock-tools-lock.txt
+	@for pair in $(LOCKS); do \
+		echo "pip-compile $${pair%%:*} -> $${pair#*:}"; \
+		$(PIP_COMPILE) --output-file $${pair#*:} $${pair%%:*}; \
+	done
 
-$(DEV_STAMP): requirements-dev.txt $(RUNTIME_STAMP) $(BOUNCER_STAMP)
-	$(PIP_INSTALL) -r requirements-dev.txt
+$(DEV_STAMP): requirements-dev-lock.txt $(RUNTIME_STAMP) $(BOUNCER_STAMP)
+	$(PIP_INSTALL) --require-hashes -r requirements-dev-lock.txt
 	@touch $@
 
-$(BOUNCER_STAMP): requirements-bouncer.txt
+$(BOUNCER_STAMP): requirements-bouncer-lock.txt
 	@test -x $(BOUNCER)/bin/python || $(PYTHON) -m venv $(BOUNCER)
 	$(BOUNCER)/bin/python -m pip install --quiet --disable-pip-version-check \
-		-r requirements-bouncer.txt
+		--require-hashes -r requirements-bouncer-lock.txt
 	@touch $@
 
 # --- Terraform (infra/terraform), checked offline: no terraform binary or provider registry
@@ -230,9 +255,10 @@ infra-check: checkov ## Terraform: checkov (offline, zero failures), parse and c
 checkov: $(DEV_STAMP) $(INFRA_STAMP) ## Terraform: checkov offline, zero failed checks
 	BC_SKIP_MAPPING=TRUE $(INFRA_VENV)/bin/checkov --directory infra/terraform $(CHECKOV_OFFLINE)
 
-$(INFRA_STAMP): requirements-infra.txt
+$(INFRA_STAMP): requirements-infra-lock.txt
 	@test -x $(INFRA_VENV)/bin/python || $(PYTHON) -m venv $(INFRA_VENV)
-	$(INFRA_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-infra.txt
+	$(INFRA_VENV)/bin/python -m pip install --quiet --disable-pip-version-check \
+		--require-hashes -r requirements-infra-lock.txt
 	@touch $@
 
 # --- Orchestration: the monthly delivery DAG (orchestration/README.md) -------------------
@@ -250,7 +276,7 @@ export SCARF_NO_ANALYTICS := true
 
 .PHONY: install-airflow orchestration-test dag-test airflow-standalone
 
-install-airflow: $(AIRFLOW_STAMP) ## Create .venv-airflow (Airflow 3, Cosmos) from requirements-airflow.txt
+install-airflow: $(AIRFLOW_STAMP) ## Create .venv-airflow (Airflow 3, Cosmos) from requirements-airflow-lock.txt
 
 orchestration-test: $(AIRFLOW_STAMP) $(DEV_STAMP) ## The DAG: import, structure, end-to-end runs
 	$(AIRFLOW_PYTEST) $(AIRFLOW_TESTS)
@@ -268,8 +294,8 @@ airflow-standalone: $(AIRFLOW_STAMP) $(RUNTIME_STAMP) ## Airflow's UI with the D
 		AIRFLOW__API__PORT=$(AIRFLOW_PORT) \
 		airflow standalone
 
-$(AIRFLOW_STAMP): requirements-airflow.txt
+$(AIRFLOW_STAMP): requirements-airflow-lock.txt
 	@test -x $(AIRFLOW_VENV)/bin/python || $(PYTHON) -m venv $(AIRFLOW_VENV)
 	$(AIRFLOW_VENV)/bin/python -m pip install --quiet --disable-pip-version-check \
-		-r requirements-airflow.txt
+		--require-hashes -r requirements-airflow-lock.txt
 	@touch $@

@@ -2,6 +2,14 @@
 # the one Glue database (stage_external_sources creates them through this role). Nothing
 # else: no other prefix of the lake, no write to S3, no other catalog database.
 
+locals {
+  # A database user of the workgroup as Redshift names it when it assumes a role for that
+  # user (AWS, Redshift Management Guide, "Restricting access to IAM roles": for
+  # Serverless arn:aws:redshift:<region>:<account>:dbuser:<workgroup name>/<user>). The
+  # workgroup's name is written out, as the workgroup resource depends on this role.
+  workgroup_db_user_arn = "arn:${local.partition}:redshift:${local.region}:${local.account_id}:dbuser:${local.name}"
+}
+
 data "aws_iam_policy_document" "spectrum_trust" {
   statement {
     actions = ["sts:AssumeRole"]
@@ -10,8 +18,20 @@ data "aws_iam_policy_document" "spectrum_trust" {
       # Redshift Serverless asks for both service names in the trust policy.
       identifiers = ["redshift.amazonaws.com", "redshift-serverless.amazonaws.com"]
     }
-    # No source condition: Redshift's documented trust has none, and only an identity of
-    # this account with iam:PassRole can attach the role to a namespace.
+    # An IAM role attached to a warehouse is usable by every one of its users, unless its
+    # trust names the users: Redshift passes the user's ARN as the external id. These
+    # three only: the admin (who creates the external schema, redshift_grants.tf), the
+    # deploy identity (builds, stages the external tables) and slim CI (reads the external
+    # schema for a deferred build). Never the analysts or the engineers.
+    condition {
+      test     = "StringEquals"
+      variable = "sts:ExternalId"
+      values = [
+        "${local.workgroup_db_user_arn}/${var.admin_username}",
+        "${local.workgroup_db_user_arn}/IAMR:${local.role_names.orchestrator}",
+        "${local.workgroup_db_user_arn}/IAMR:${local.role_names.ci}",
+      ]
+    }
   }
 }
 

@@ -3,14 +3,22 @@
 # iam_redshift.tf, watchdog.tf. Sessions last an hour unless a role says otherwise.
 
 locals {
+  # The roles that sign in to the database (as IAMR:<name>), by name here: the Spectrum
+  # role's trust names their database users, and a role's trust cannot refer to
+  # aws_iam_role.this, which it is part of.
+  role_names = {
+    ci           = "${local.name}-github-ci"
+    orchestrator = "${local.name}-orchestrator"
+  }
+
   roles = {
     ci = {
-      name        = "${local.name}-github-ci"
+      name        = local.role_names.ci
       description = "Assumed by the slim-CI job of ${var.github_repository} in the ${var.github_environment} environment"
       trust       = data.aws_iam_policy_document.ci_trust.json
     }
     orchestrator = {
-      name        = "${local.name}-orchestrator"
+      name        = local.role_names.orchestrator
       description = "Assumed by the Airflow workers to build and publish the ${var.environment} warehouse"
       trust       = data.aws_iam_policy_document.orchestrator_trust.json
       # A full rebuild fits; the dbt session is re-signed per run.

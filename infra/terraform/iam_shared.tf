@@ -24,7 +24,7 @@ locals {
       sid = "EncryptTheArtifactsThroughS3", key = "data", service = "s3", actions = ["kms:GenerateDataKey"]
     }
     decrypt_the_pseudonymisation_key = {
-      sid = "DecryptItThroughSecretsManager", key = "data", service = "secretsmanager", actions = ["kms:Decrypt"]
+      sid = "DecryptItThroughSecretsManager", key = "pseudonymisation", service = "secretsmanager", actions = ["kms:Decrypt"]
     }
     encrypt_for_the_alerts_topic = {
       sid = "EncryptForTheAlertsTopic", key = "monitoring", service = "sns", actions = ["kms:Decrypt", "kms:GenerateDataKey"]

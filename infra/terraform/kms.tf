@@ -1,6 +1,9 @@
-# Two customer managed keys, rotated yearly: one for the data (the lake, the warehouse,
-# its admin secret), one for monitoring (the alerts topic, log groups). Separate keys keep
-# the services that only alert (CloudWatch alarms) away from the key that opens the data.
+# Three customer managed keys, rotated yearly: one for the data (the lake, the warehouse,
+# its admin secret), one for monitoring (the alerts topic, log groups), one for the
+# pseudonymisation key's secret alone. Separate keys keep the services that only alert
+# (CloudWatch alarms) away from the key that opens the data, and every identity that may
+# decrypt the lake (Spectrum, the orchestrator, whoever IAM lets use the data key) away
+# from the pseudonymisation key.
 
 locals {
   kms_keys = {
@@ -11,6 +14,10 @@ locals {
     monitoring = {
       description = "${local.name}: alerts topic and log groups"
       policy      = data.aws_iam_policy_document.monitoring_key.json
+    }
+    pseudonymisation = {
+      description = "${local.name}: the pseudonymisation key's secret, and nothing else"
+      policy      = data.aws_iam_policy_document.pseudonymisation_key.json
     }
   }
 }
@@ -85,6 +92,65 @@ data "aws_iam_policy_document" "monitoring_key" {
       test     = "ArnLike"
       variable = "kms:EncryptionContext:aws:logs:arn"
       values   = ["arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:*"]
+    }
+  }
+}
+
+# The pseudonymisation key's KMS key. Unlike the others, its policy does not hand its use
+# to IAM: the account may administer it (so it never becomes unmanageable) but not use it;
+# only the orchestrator may decrypt and only the key custodians (key_custodian_arns)
+# encrypt, both only through Secrets Manager and for this secret
+# (local.pseudonymisation_key_access, secrets.tf). An IAM policy granting kms:* elsewhere in
+# the account (an administrator's, say) cannot decrypt with this key.
+locals {
+  # Everything about the key except using it on data (Encrypt, Decrypt, ReEncrypt*,
+  # GenerateDataKey*): AWS's "key administrators" actions.
+  key_administration_actions = [
+    "kms:Create*", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Put*", "kms:Update*",
+    "kms:Revoke*", "kms:Disable*", "kms:Get*", "kms:Delete*", "kms:TagResource",
+    "kms:UntagResource", "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion", "kms:RotateKeyOnDemand",
+  ]
+  # The secret's ARN ends in a random suffix, and the secret names this key: a pattern.
+  pseudonymisation_secret_arn_pattern = "arn:${local.partition}:secretsmanager:${local.region}:${local.account_id}:secret:${local.pseudonymisation_secret_name}-*"  # pragma: allowlist secret
+}
+
+data "aws_iam_policy_document" "pseudonymisation_key_use" {
+  for_each = local.pseudonymisation_key_access
+
+  statement {
+    sid       = each.value.key_sid
+    actions   = each.value.key_actions
+    resources = ["*"] # allow-listed: a key policy's resource is the key itself
+    principals {
+      type        = "AWS"
+      identifiers = each.value.principals
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = ["secretsmanager.${local.region}.amazonaws.com"]
+    }
+    condition {
+      test     = "StringLike"
+      variable = "kms:EncryptionContext:SecretARN"
+      values   = [local.pseudonymisation_secret_arn_pattern]
+    }
+  }
+}
+
+data "aws_iam_policy_document" "pseudonymisation_key" {
+  #checkov:skip=CKV_AWS_109:A key policy, not an IAM policy: its resource is always this key ("*"); the account may manage the key but not use it, and the uses are limited by principal, kms:ViaService and the secret's ARN.
+  #checkov:skip=CKV_AWS_111:A key policy, not an IAM policy: its resource is always this key ("*"); the account may manage the key but not use it, and the uses are limited by principal, kms:ViaService and the secret's ARN.
+  #checkov:skip=CKV_AWS_356:A key policy, not an IAM policy: its resource is always this key ("*"); the account may manage the key but not use it, and the uses are limited by principal, kms:ViaService and the secret's ARN.
+  source_policy_documents = [for use in data.aws_iam_policy_document.pseudonymisation_key_use : use.json]
+
+  statement {
+    sid       = "AccountAdministersTheKeyWithoutUsingIt"
+    actions   = local.key_administration_actions
+    resources = ["*"] # allow-listed: a key policy's resource is the key itself
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:${local.partition}:iam::${local.account_id}:root"]
     }
   }
 }

@@ -1,7 +1,10 @@
 # A VPC of private subnets only: no internet gateway, no NAT. Redshift Serverless lives
-# here without a public endpoint; with enhanced VPC routing its S3 traffic (Spectrum
-# scans) stays on the S3 gateway endpoint, and the Glue catalog is reached through an
-# interface endpoint. Clients placed here (the Airflow workers) join the warehouse-clients
+# here without a public endpoint; with enhanced VPC routing its COPY and UNLOAD traffic
+# goes through the S3 gateway endpoint, whose policy admits the lake and log buckets
+# only. Spectrum's scans do not: AWS runs them outside the VPC (Redshift Management Guide,
+# "Using Amazon Redshift Spectrum with enhanced VPC routing"); the Spectrum role's policy
+# and trust are what limit them. The Glue catalog is reached through an interface
+# endpoint. Clients placed here (the Airflow workers) join the warehouse-clients
 # security group and reach the AWS APIs they call through the interface endpoints below;
 # clients that need the internet (a self-hosted CI runner) stay outside and come in from
 # warehouse_client_cidrs (a VPN or a peered network).
@@ -109,7 +112,7 @@ locals {
     warehouse_to_s3 = {
       direction = "egress", group = aws_security_group.warehouse.id, port = 443
       peer_prefix_list = aws_vpc_endpoint.s3.prefix_list_id
-      description      = "HTTPS to S3 through the gateway endpoint (Spectrum scans, enhanced VPC routing)"
+      description      = "HTTPS to S3 through the gateway endpoint (COPY and UNLOAD, enhanced VPC routing)"
     }
     warehouse_to_endpoints = {
       direction = "egress", group = aws_security_group.warehouse.id, port = 443
@@ -170,6 +173,64 @@ resource "aws_vpc_endpoint" "s3" {
   service_name      = "com.amazonaws.${local.region}.s3"
   vpc_endpoint_type = "Gateway"
   route_table_ids   = [aws_route_table.private.id]
+  policy            = data.aws_iam_policy_document.s3_endpoint.json
+}
+
+# Everything in these subnets reaches S3 only through this endpoint (no other route out),
+# so its policy is where copying data out stops: an UNLOAD, or a worker's upload, to any
+# bucket but the lake fails whatever the caller's IAM policy says. What goes through it:
+# the Airflow workers (delivery sensor, structure check, dbt artifacts, docs site: the
+# lake) and the warehouse's COPY/UNLOAD (enhanced VPC routing). Nothing needs the log
+# bucket's write path here (S3 and VPC flow logs are delivered by AWS from outside); it is
+# readable for investigations from inside. AWS documents nothing else that Redshift
+# Serverless or Glue fetch through a customer's S3 endpoint for this setup (Spectrum and
+# the Glue catalog do not use it). Whoever runs the workers from a container registry
+# (ECR) in these subnets adds that registry's layer bucket here.
+locals {
+  s3_endpoint_buckets = {
+    lake = {
+      sid = "TheLakeOnly"
+      arn = aws_s3_bucket.lake.arn
+      actions = [
+        "s3:GetObject",
+        "s3:PutObject",
+        "s3:DeleteObject",
+        "s3:AbortMultipartUpload",
+        "s3:ListMultipartUploadParts",
+        "s3:ListBucket",
+        "s3:GetBucketLocation",
+      ]
+    }
+    logs = {
+      sid     = "ReadTheLogs"
+      arn     = aws_s3_bucket.logs.arn
+      actions = ["s3:GetObject", "s3:ListBucket", "s3:GetBucketLocation"]
+    }
+  }
+}
+
+data "aws_iam_policy_document" "s3_endpoint_bucket" {
+  for_each = local.s3_endpoint_buckets
+
+  statement {
+    sid       = each.value.sid
+    actions   = each.value.actions
+    resources = [each.value.arn, "${each.value.arn}/*"]
+    principals {
+      type        = "*"
+      identifiers = ["*"] # gateway endpoint policies name no principal: the callers' IAM policies do
+    }
+    # A bucket name is global: the bucket must also be this account's.
+    condition {
+      test     = "StringEquals"
+      variable = "s3:ResourceAccount"
+      values   = [local.account_id]
+    }
+  }
+}
+
+data "aws_iam_policy_document" "s3_endpoint" {
+  source_policy_documents = [for bucket in data.aws_iam_policy_document.s3_endpoint_bucket : bucket.json]
 }
 
 resource "aws_vpc_endpoint" "interface" {

@@ -13,6 +13,12 @@
 #   copies or <marts>_private, where the pseudonymisation key is); creates ci_* schemas only
 #   through ci_admin.create_ci_schema, and drops only the ci_* schemas it owns.
 # - nobody but the deploy identity reads <marts>_private (dbt creates it; no grant names it).
+# - analysts and engineers are kept apart: no grant gives analysts anything in the
+#   quarantine schema, nor engineers anything in the marts schema, and neither role is
+#   granted to the other (tests/python/infra/test_grants.py). That no person holds both is
+#   the admin's rule, which no grant can enforce (SECURITY.md, operator's controls).
+# - PUBLIC (every user) loses what Redshift gives it by default: the use of every IAM role
+#   of the warehouse in COPY/UNLOAD, temporary tables, and create in the public schema.
 #
 # Each statement runs once, when first applied (or when its SQL changes); destroying the
 # resource does not undo it. They run in order: each depends on the one before.
@@ -77,6 +83,77 @@ resource "aws_redshiftdata_statement" "create_engineer_role" {
   depends_on = [aws_redshiftdata_statement.create_analyst_role]
 }
 
+# --- What Redshift gives every user (PUBLIC), taken back ---------------------------------
+# Out of the box every user may name any IAM role of the warehouse in COPY, UNLOAD, CREATE
+# MODEL and external functions, create temporary tables, and create tables in the public
+# schema. An analyst could then COPY the raw deliveries (borrower ids in clear) into a
+# table of their own with the Spectrum role, or keep copies of the marts in `public` that
+# outlive a schema's grants and a key rotation. The grants after the revokes give back to
+# the identities that need it, and to no one else.
+
+# AWS: "Run the following statement once on the cluster" before granting ASSUMEROLE
+# (Database Developer Guide, REVOKE, usage notes for the ASSUMEROLE privilege).
+resource "aws_redshiftdata_statement" "public_assumes_no_role" {
+  workgroup_name = local.data_api.workgroup_name
+  database       = local.data_api.database
+  secret_arn     = local.data_api.secret_arn
+  sql            = "revoke assumerole on all from public for all"
+
+  depends_on = [aws_redshiftdata_statement.create_engineer_role]
+}
+
+resource "aws_redshiftdata_statement" "public_creates_no_temporary_tables" {
+  workgroup_name = local.data_api.workgroup_name
+  database       = local.data_api.database
+  secret_arn     = local.data_api.secret_arn
+  sql            = "revoke temp on database ${var.database_name} from public"
+
+  depends_on = [aws_redshiftdata_statement.public_assumes_no_role]
+}
+
+# Nothing is built in `public`: dbt builds into the schemas below.
+resource "aws_redshiftdata_statement" "public_creates_nothing_in_public" {
+  workgroup_name = local.data_api.workgroup_name
+  database       = local.data_api.database
+  secret_arn     = local.data_api.secret_arn
+  sql            = "revoke create on schema public from public"
+
+  depends_on = [aws_redshiftdata_statement.public_creates_no_temporary_tables]
+}
+
+# The deploy identity already reads the raw deliveries (it owns the external schema), so
+# COPY with the Spectrum role gives it nothing new. Not UNLOAD: nothing here writes to S3
+# from the database, and UNLOAD is how data would leave it.
+resource "aws_redshiftdata_statement" "deploy_copies_with_the_spectrum_role" {
+  workgroup_name = local.data_api.workgroup_name
+  database       = local.data_api.database
+  secret_arn     = local.data_api.secret_arn
+  sql            = "grant assumerole on '${aws_iam_role.this["spectrum"].arn}' to ${local.deploy_user} for copy"
+
+  depends_on = [aws_redshiftdata_statement.public_creates_nothing_in_public]
+}
+
+# dbt's incremental models stage each run's rows in a temporary table: the identities that
+# build (production, and slim CI in its own schemas) need temp; analysts and engineers,
+# who only read, do not.
+resource "aws_redshiftdata_statement" "deploy_creates_temporary_tables" {
+  workgroup_name = local.data_api.workgroup_name
+  database       = local.data_api.database
+  secret_arn     = local.data_api.secret_arn
+  sql            = "grant temp on database ${var.database_name} to ${local.deploy_user}"
+
+  depends_on = [aws_redshiftdata_statement.deploy_copies_with_the_spectrum_role]
+}
+
+resource "aws_redshiftdata_statement" "ci_creates_temporary_tables" {
+  workgroup_name = local.data_api.workgroup_name
+  database       = local.data_api.database
+  secret_arn     = local.data_api.secret_arn
+  sql            = "grant temp on database ${var.database_name} to ${local.ci_user}"
+
+  depends_on = [aws_redshiftdata_statement.deploy_creates_temporary_tables]
+}
+
 # --- The deploy identity owns production --------------------------------------------------
 
 resource "aws_redshiftdata_statement" "deploy_creates_schemas" {
@@ -85,7 +162,7 @@ resource "aws_redshiftdata_statement" "deploy_creates_schemas" {
   secret_arn     = local.data_api.secret_arn
   sql            = "grant create on database ${var.database_name} to ${local.deploy_user}"
 
-  depends_on = [aws_redshiftdata_statement.create_engineer_role]
+  depends_on = [aws_redshiftdata_statement.ci_creates_temporary_tables]
 }
 
 resource "aws_redshiftdata_statement" "create_marts_schema" {

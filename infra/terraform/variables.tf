@@ -242,8 +242,10 @@ variable "warehouse_client_cidrs" {
   default     = []
 
   validation {
-    condition     = alltrue([for cidr in var.warehouse_client_cidrs : can(cidrhost(cidr, 0)) && cidr != "0.0.0.0/0"])
-    error_message = "warehouse_client_cidrs must be IPv4 CIDR blocks, and never 0.0.0.0/0."
+    # /16 at the widest: a client range is a VPN or a runners' network, never a slice of
+    # the internet (0.0.0.0/0, 0.0.0.0/1, a /8 ...).
+    condition     = alltrue([for cidr in var.warehouse_client_cidrs : can(cidrhost(cidr, 0)) && can(regex("^[0-9.]+/(1[6-9]|2[0-9]|3[0-2])$", cidr))])
+    error_message = "warehouse_client_cidrs must be IPv4 CIDR blocks of /16 or narrower (never 0.0.0.0/0, nor any prefix shorter than /16)."
   }
 }
 
@@ -288,6 +290,16 @@ variable "orchestrator_principal_arns" {
   validation {
     condition     = length(var.orchestrator_principal_arns) > 0 && alltrue([for arn in var.orchestrator_principal_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", arn))])
     error_message = "orchestrator_principal_arns must list at least one IAM role ARN (no wildcards, no account roots)."
+  }
+}
+
+variable "key_custodian_arns" {
+  type        = list(string)
+  description = "IAM roles that set the pseudonymisation key's value (put-secret-value) and manage its secret: the account administrators' role, and whatever applies this Terraform (it writes the secret's policy). Nobody else may write the secret, and only the orchestrator role may read it."
+
+  validation {
+    condition     = length(var.key_custodian_arns) > 0 && alltrue([for arn in var.key_custodian_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", arn))])
+    error_message = "key_custodian_arns must list at least one IAM role ARN (no wildcards, no account roots)."
   }
 }
 

@@ -36,8 +36,9 @@
             'an s3://bucket/prefix URI (a prefix of letters, digits and . _ = - only)'
         ),
         'REDSHIFT_SPECTRUM_ROLE_ARN': (
-            'default|arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}',
-            "an IAM role ARN (arn:aws:iam::<account>:role/<name>) or 'default'"
+            'arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}',
+            "an IAM role ARN (arn:aws:iam::<account>:role/<name>), never 'default' (a"
+            ~ " warehouse's default role is usable by every one of its users)"
         ),
         'BANK_RAW_DATA_PATH': local_path,
         'DBT_DUCKDB_PATH': local_path,

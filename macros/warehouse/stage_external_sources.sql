@@ -73,12 +73,16 @@
     {% set statements = [] %}
 
     {% if not partitions_only %}
+        {#-
+            Always the role's ARN, never `iam_role default`: a warehouse's default role is
+            usable by every one of its users. check_environment() refuses 'default'.
+        -#}
         {% set role = env_var('REDSHIFT_SPECTRUM_ROLE_ARN') %}
         {% do statements.append(
             'create external schema if not exists ' ~ schema
             ~ '\nfrom data catalog'
             ~ '\ndatabase ' ~ _sql_string(_required_meta(first, 'lake_catalog_database'))
-            ~ '\niam_role ' ~ ('default' if role == 'default' else _sql_string(role))
+            ~ '\niam_role ' ~ _sql_string(role)
             ~ '\ncreate external database if not exists'
         ) %}
     {% endif %}
@@ -108,6 +112,16 @@
             {% do partition_columns.append(adapter.quote(name) ~ ' ' ~ data_type) %}
         {% endfor %}
 
+        {#-
+            Spectrum reads a string longer than its column's varchar(n) as NULL by default
+            (surplus_char_handling SET_TO_NULL): the quarantine would then show NULL where
+            the bank sent a value, and a NULL code reads as "missing", not "too long". FAIL
+            cancels the query instead: the build stops on the delivery, naming the table,
+            and nothing is published from altered values. Chosen over wide columns plus a
+            length rule because the declared lengths are the delivery's contract (the
+            sources YAML): an over-long value is a broken delivery to have re-sent, like a
+            retyped column, not a row to quarantine.
+        -#}
         {% if not partitions_only %}
             {% do statements.append('drop table if exists ' ~ relation) %}
             {% do statements.append(
@@ -117,6 +131,7 @@
                     if partition_columns else '')
                 ~ '\nstored as parquet'
                 ~ '\nlocation ' ~ _sql_string(location)
+                ~ "\ntable properties ('surplus_char_handling'='FAIL')"
             ) %}
         {% endif %}
 

@@ -93,7 +93,7 @@ with DAG(
         """The month's transactions are listed in the lake's _manifest.json (written last)."""
         assert data_interval_start is not None
         print(f"Waiting for {settings.lake}/{month_prefix(data_interval_start)}")
-        return has_arrived(settings.lake, data_interval_start, AWS_CONN_ID)
+        return has_arrived(settings.lake, data_interval_start, AWS_CONN_ID, settings.bucket_owner)
 
     @task(execution_timeout=timedelta(minutes=15))
     def check_structure(run_id: str | None = None) -> None:

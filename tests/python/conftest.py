@@ -406,5 +406,6 @@ def s3_env(s3_endpoint: str) -> dict[str, str]:
         AWS_SECRET_ACCESS_KEY="testing",
         AWS_DEFAULT_REGION="us-east-1",
         AWS_ENDPOINT_URL_S3=s3_endpoint,
+        BANK_LAKE_BUCKET_OWNER="123456789012",  # moto's account, which owns every bucket
     )
     return env

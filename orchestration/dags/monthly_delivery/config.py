@@ -8,7 +8,10 @@ the worker's environment (profiles.yml), and AWS calls use the Airflow connectio
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -18,6 +21,10 @@ REPOSITORY = Path(__file__).resolve().parents[3]
 AWS_CONN_ID = "aws_default"
 DBT_PROFILE = "lending_research"
 LOCAL_TARGET = "dev"  # DuckDB: one writer at a time
+# The run ids Airflow makes, <run type>__<logical date in ISO 8601>: scheduled__2024-09-01
+# T00:00:00+00:00, manual__..., backfill__... A run triggered with an id of its own (the
+# API and `airflow dags trigger --run-id` take any text) does not match.
+AIRFLOW_RUN_ID = re.compile(r"[a-z_]{1,40}__[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.+-]{1,40}")
 
 
 @dataclass(frozen=True)
@@ -27,6 +34,7 @@ class Settings:
     target: str  # dbt target: dev (DuckDB) or prod (Redshift)
     manifest: Path  # dbt's manifest, parsed by `dbt parse` before the DAG is deployed
     lake: str  # the raw deliveries: a local folder, or s3://bucket/prefix in production
+    bucket_owner: str | None  # the account owning the S3 buckets: ExpectedBucketOwner
     duckdb_path: Path
     artifacts_dir: Path  # per-run dbt artifacts and the run metrics history
     docs_uri: str  # where the docs site is published: a folder, or s3://bucket/prefix
@@ -47,8 +55,14 @@ class Settings:
         return str(self.project_bin / name)
 
     def run_dir(self, run_id: str) -> Path:
-        """One folder per DAG run for the artifacts of its dbt commands."""
-        return self.artifacts_dir / "runs" / run_id.replace(":", "-").replace("+", "_")
+        """One folder per DAG run for the artifacts of its dbt commands, always a folder
+        directly in runs/: the steps empty it, so a run id must never name another one
+        (`..`, `../..`, a path, a symlink planted in runs/)."""
+        runs = self.artifacts_dir / "runs"
+        folder = runs / run_folder_name(run_id)
+        if folder.resolve().parent != runs.resolve():
+            raise ValueError(f"run {run_id!r}: its folder {folder} resolves outside {runs}")
+        return folder
 
     def dbt_env(self) -> dict[str, str]:
         """What every dbt command of the DAG runs with, on top of the worker's environment."""
@@ -64,6 +78,25 @@ class Settings:
         return env
 
 
+def run_folder_name(run_id: str) -> str:
+    """The run's folder name: Airflow's own run ids made readable (':' and '+' are awkward
+    in paths), any other id a hash of it, which is never `..` nor holds a separator."""
+    if AIRFLOW_RUN_ID.fullmatch(run_id):
+        return run_id.replace(":", "-").replace("+", "_")
+    return "run-" + hashlib.sha256(run_id.encode()).hexdigest()[:16]
+
+
+def required(env: Mapping[str, str], name: str, what: str) -> str:
+    """A setting production cannot run without: no default bucket, a name anyone could
+    register in their own account."""
+    value = env.get(name, "")
+    if not value:
+        raise ValueError(
+            f"{name} is not set: set it to {what} (Terraform's dbt_environment output)"
+        )
+    return value
+
+
 def load() -> Settings:
     env = os.environ
     project = Path(env.get("LENDING_PROJECT_DIR") or REPOSITORY)
@@ -72,7 +105,12 @@ def load() -> Settings:
     lake = (
         str(Path(env.get("BANK_RAW_DATA_PATH") or project / "data" / "raw").absolute())
         if target == LOCAL_TARGET
-        else env.get("BANK_LAKE_S3_URI") or "s3://lending-research-lake/raw"
+        else required(env, "BANK_LAKE_S3_URI", "the lake, s3://bucket/prefix")
+    )
+    bucket_owner = (
+        required(env, "BANK_LAKE_BUCKET_OWNER", "the id of the AWS account owning the lake")
+        if target != LOCAL_TARGET
+        else env.get("BANK_LAKE_BUCKET_OWNER") or None
     )
     environment = env.get("LENDING_ENVIRONMENT") or ("dev" if target == LOCAL_TARGET else "prod")
     return Settings(
@@ -81,6 +119,7 @@ def load() -> Settings:
         target=target,
         manifest=Path(env.get("LENDING_DBT_MANIFEST") or project / "target" / "manifest.json"),
         lake=lake,
+        bucket_owner=bucket_owner,
         duckdb_path=Path(
             env.get("DBT_DUCKDB_PATH") or project / "data" / "lending_research.duckdb"
         ).absolute(),

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from monthly_delivery.config import AWS_CONN_ID, Settings, load
+from monthly_delivery.delivery import s3_client
 
 log = logging.getLogger(__name__)
 DOCS_FILES = ("index.html", "static_index.html", "manifest.json", "catalog.json")
@@ -61,10 +62,10 @@ def start_run(settings: Settings, run_id: str) -> Path:
 
 
 def check_structure(settings: Settings) -> None:
-    if settings.lake.startswith("s3://"):
-        # lending-check-raw reads a folder; on S3 the build's own check covers the files.
-        log.info("The lake is %s: the structure is checked by dbt's build.", settings.lake)
-        return
+    """`lending-check-raw` on the lake, a folder or the S3 prefix, before anything is
+    built: on Redshift no other check reads the files' structure (dbt's on-run-start check
+    is DuckDB's). On S3 it lists the prefix and reads each file's Parquet footer with the
+    worker's AWS credentials, every request naming BANK_LAKE_BUCKET_OWNER."""
     code, tail = run([settings.command("lending-check-raw"), settings.lake], settings)
     if code != 0:
         raise StepFailed(f"the delivery in {settings.lake} is structurally broken:\n{tail}")
@@ -136,13 +137,7 @@ def publish_docs(settings: Settings, run_dir: Path) -> str:
     if code != 0:
         raise StepFailed(f"dbt docs generate failed:\n{tail}")
     if settings.docs_uri.startswith("s3://"):
-        from airflow.providers.amazon.aws.hooks.s3 import S3Hook
-
-        bucket, _, prefix = settings.docs_uri.removeprefix("s3://").partition("/")
-        hook = S3Hook(aws_conn_id=AWS_CONN_ID)
-        for name in DOCS_FILES:
-            key = f"{prefix.strip('/')}/{name}".lstrip("/")
-            hook.load_file(str(docs / name), key, bucket_name=bucket, replace=True)
+        upload_docs(docs, settings.docs_uri, settings.bucket_owner, s3_client(AWS_CONN_ID))
     else:
         destination = Path(settings.docs_uri)
         destination.mkdir(parents=True, exist_ok=True)
@@ -150,6 +145,19 @@ def publish_docs(settings: Settings, run_dir: Path) -> str:
             shutil.copy2(docs / name, destination / name)
     log.info("Docs site published to %s", settings.docs_uri)
     return settings.docs_uri
+
+
+def upload_docs(docs: Path, uri: str, bucket_owner: str | None, client: Any) -> None:
+    """The docs site's files to s3://bucket/prefix, each request naming the bucket's
+    expected owner (the project's account): never to a bucket of that name elsewhere."""
+    if not bucket_owner:
+        raise StepFailed(f"publishing to {uri} needs BANK_LAKE_BUCKET_OWNER, the account id")
+    bucket, _, prefix = uri.removeprefix("s3://").partition("/")
+    for name in DOCS_FILES:
+        key = f"{prefix.strip('/')}/{name}".lstrip("/")
+        client.upload_file(
+            str(docs / name), bucket, key, ExtraArgs={"ExpectedBucketOwner": bucket_owner}
+        )
 
 
 def publish_metrics(settings: Settings, run_dir: Path) -> None:

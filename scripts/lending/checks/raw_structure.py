@@ -16,12 +16,15 @@ its own, from the same YAML, to vet a delivery before building.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Protocol
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -80,10 +83,131 @@ def problems(root: Path, tables: list[Table]) -> list[str]:
     """Every structural problem of the raw folder, one sentence each; empty when fine."""
     if not root.is_dir():
         return [f"{root}: folder not found; {REGENERATE}"]
+    return lake_problems(LocalFolder(root), tables)
+
+
+def lake_problems(lake: Lake, tables: list[Table]) -> list[str]:
+    """Every structural problem of a lake (a folder or an S3 prefix), one sentence each."""
     found: list[str] = []
     for table in tables:
-        found += check_table(root, table)[0]
+        found += check_table(lake, table)[0]
     return found
+
+
+class Lake(Protocol):
+    """Where the deliveries are: a folder per table, partition folders below it."""
+
+    def place(self, *parts: str) -> str:
+        """How a problem names the folder or file at these parts below the lake."""
+
+    def walk(self, table: str) -> Iterator[tuple[tuple[str, ...], list[str], list[str]]]:
+        """Top-down like os.walk, below the table's folder: (parts below it, its folders,
+        its file names); clearing the folders list skips them. Nothing if it is missing."""
+
+    def open(self, *parts: str) -> Any:
+        """The file at these parts, for pyarrow to read (a path or a binary file)."""
+
+
+@dataclass(frozen=True)
+class LocalFolder:
+    root: Path
+
+    def place(self, *parts: str) -> str:
+        return str(self.root.joinpath(*parts))
+
+    def walk(self, table: str) -> Iterator[tuple[tuple[str, ...], list[str], list[str]]]:
+        folder = self.root / table
+        for directory, subdirectories, names in os.walk(folder):
+            yield Path(directory).relative_to(folder).parts, subdirectories, names
+
+    def open(self, *parts: str) -> Path:
+        return self.root.joinpath(*parts)
+
+
+class S3Object(io.RawIOBase):
+    """An S3 object as a seekable binary file, each read one ranged GET with the bucket's
+    expected owner: pyarrow reads a Parquet file's footer, never the whole file."""
+
+    def __init__(self, client: Any, bucket: str, key: str, size: int, owner: dict) -> None:
+        self.client, self.bucket, self.key, self.size, self.owner = client, bucket, key, size, owner
+        self.position = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self.position
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        start = {io.SEEK_SET: 0, io.SEEK_CUR: self.position, io.SEEK_END: self.size}[whence]
+        self.position = max(0, start + offset)
+        return self.position
+
+    def readinto(self, buffer: Any) -> int:
+        end = min(self.position + len(buffer), self.size)
+        if end <= self.position:
+            return 0
+        response = self.client.get_object(
+            Bucket=self.bucket,
+            Key=self.key,
+            Range=f"bytes={self.position}-{end - 1}",
+            **self.owner,
+        )
+        data = response["Body"].read()
+        buffer[: len(data)] = data
+        self.position += len(data)
+        return len(data)
+
+
+class S3Prefix:
+    """A lake on S3: s3://bucket/prefix, listed once; every request names the bucket's
+    expected owner (BANK_LAKE_BUCKET_OWNER), so a bucket of the same name in another
+    account is never read."""
+
+    def __init__(self, uri: str, client: Any = None) -> None:
+        from lending.publish.s3 import _client, owner_arguments, split_s3_uri
+
+        self.uri = uri.rstrip("/")
+        self.bucket, self.prefix = split_s3_uri(uri)
+        self.owner = owner_arguments()
+        self.client = client or _client()
+        # parts below the prefix -> the object's size; folder markers ("x/") are folders.
+        self.tree: dict = {}
+        paginator = self.client.get_paginator("list_objects_v2")
+        pages = paginator.paginate(Bucket=self.bucket, Prefix=f"{self.prefix}/", **self.owner)
+        for page in pages:
+            for item in page.get("Contents", []):
+                *folders, name = item["Key"][len(self.prefix) + 1 :].split("/")
+                node = self.tree
+                for folder in folders:
+                    node = node.setdefault(folder, {})
+                if name:
+                    node[name] = item["Size"]
+
+    def place(self, *parts: str) -> str:
+        return "/".join((self.uri, *parts))
+
+    def walk(self, table: str) -> Iterator[tuple[tuple[str, ...], list[str], list[str]]]:
+        node = self.tree.get(table)
+        if isinstance(node, dict):
+            yield from self._walk(node, (table,), ())
+
+    def _walk(self, node: dict, above: tuple[str, ...], parts: tuple[str, ...]) -> Iterator:
+        folders = sorted(name for name, child in node.items() if isinstance(child, dict))
+        names = sorted(name for name, child in node.items() if not isinstance(child, dict))
+        yield parts, folders, names
+        for folder in folders:
+            yield from self._walk(node[folder], above, (*parts, folder))
+
+    def open(self, *parts: str) -> S3Object:
+        node: Any = self.tree
+        for part in parts:
+            node = node[part]
+        key = "/".join((self.prefix, *parts))
+        return S3Object(self.client, self.bucket, key, node, self.owner)
 
 
 # Spellings of the same type in the sources YAML (written to suit Redshift too).
@@ -129,36 +253,42 @@ def sql_type(arrow_type: pa.DataType) -> str:
     }.get(arrow_type, str(arrow_type))
 
 
-def check_table(root: Path, table: Table) -> tuple[list[str], int, int]:
-    """Problems found under root/<table>, with the files and rows that are fine."""
-    folder = root / table.name
-    if not folder.is_dir():
-        return [f"{folder}: folder missing; {REGENERATE}"], 0, 0
+def check_table(lake: Lake | Path, table: Table) -> tuple[list[str], int, int]:
+    """Problems found under the table's folder, with the files and rows that are fine."""
+    lake = LocalFolder(lake) if isinstance(lake, Path) else lake
     layout = [PARTITION_LEVELS[c] for c in table.partition_columns]
+    named = "/".join(p.replace("[0-9]{4}", "YYYY").replace("(0[1-9]|1[0-2])", "MM") for p in layout)
     problems: list[str] = []
     files = rows = 0
-    for directory, subdirectories, names in os.walk(folder):
-        here = Path(directory)
-        depth = len(here.relative_to(folder).parts)
-        if depth and not re.fullmatch(layout[depth - 1], here.name):
+    walked = False
+    for parts, subdirectories, names in lake.walk(table.name):
+        walked = True
+        here = lake.place(table.name, *parts)
+        depth = len(parts)
+        if depth > len(layout):
             problems.append(
-                f"{here}: unexpected folder; partitions of {table.name} are named "
-                + "/".join(
-                    p.replace("[0-9]{4}", "YYYY").replace("(0[1-9]|1[0-2])", "MM") for p in layout
-                )
-                + ": rename or remove it"
+                f"{here}: unexpected folder; partitions of {table.name} are named {named}, "
+                f"with the Parquet files directly in them and no folder below: move its "
+                "files up or remove it"
+            )
+            subdirectories.clear()
+            continue
+        if depth and not re.fullmatch(layout[depth - 1], parts[-1]):
+            problems.append(
+                f"{here}: unexpected folder; partitions of {table.name} are named {named}: "
+                "rename or remove it"
             )
             subdirectories.clear()
             continue
         for name in sorted(names):
-            path = here / name
+            path = lake.place(table.name, *parts, name)
             if depth != len(layout) or not name.endswith(".parquet"):
                 problems.append(
                     f"{path}: stray file; only Parquet files belong in the partition "
                     f"folders of {table.name}: move it out of the data folder"
                 )
                 continue
-            problem, file_rows = check_file(path, table)
+            problem, file_rows = check_file(path, table, lake.open(table.name, *parts, name))
             if problem:
                 problems.append(problem)
             else:
@@ -169,16 +299,19 @@ def check_table(root: Path, table: Table) -> tuple[list[str], int, int]:
                 f"{here}: empty partition, no Parquet file in it; re-deliver that "
                 "partition or remove the folder"
             )
+    if not walked:
+        return [f"{lake.place(table.name)}: folder missing; {REGENERATE}"], 0, 0
     if not problems and files == 0:
-        problems.append(f"{folder}: no Parquet files; {REGENERATE}")
+        problems.append(f"{lake.place(table.name)}: no Parquet files; {REGENERATE}")
     return problems, files, rows
 
 
-def check_file(path: Path, table: Table) -> tuple[str | None, int]:
-    """One problem with the file (the first found), or None, and its row count."""
+def check_file(path: str | Path, table: Table, source: Any = None) -> tuple[str | None, int]:
+    """One problem with the file (the first found), or None, and its row count; `source`
+    is what pyarrow reads (the path itself by default, an S3 object's reader)."""
     try:
-        metadata = pq.ParquetFile(path).metadata
-        schema = pq.read_schema(path)
+        with pq.ParquetFile(path if source is None else source) as parquet:
+            metadata, schema = parquet.metadata, parquet.schema_arrow
     except (pa.ArrowInvalid, OSError) as error:
         return (
             f"{path}: cannot be read as Parquet ({error}); the file is corrupt or "
@@ -220,26 +353,40 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "raw_data",
         nargs="?",
-        type=Path,
-        default=raw_data_path(),
-        help="the raw data folder (default: $BANK_RAW_DATA_PATH or data/raw)",
+        default=str(raw_data_path()),
+        help="the raw data: a folder, or s3://bucket/prefix (the lake; needs "
+        "BANK_LAKE_BUCKET_OWNER, and AWS credentials from the standard configuration) "
+        "(default: $BANK_RAW_DATA_PATH or data/raw)",
     )
     parser.add_argument("--quiet", action="store_true", help="print only problems")
     args = parser.parse_args(argv)
-    if not args.raw_data.is_dir():
+    if args.raw_data.startswith("s3://"):
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        from lending.generator.dataset import DatasetError
+
+        try:
+            lake: Lake = S3Prefix(args.raw_data)
+            return report(parser.prog, args, lake)
+        except DatasetError as error:
+            return cli.fail(parser.prog, error)
+        except (BotoCoreError, ClientError) as error:
+            return cli.fail(parser.prog, f"cannot read {args.raw_data}: {error}")
+    if not Path(args.raw_data).is_dir():
         return cli.fail(parser.prog, f"{args.raw_data} not found; {REGENERATE}")
+    return report(parser.prog, args, LocalFolder(Path(args.raw_data)))
+
+
+def report(prog: str, args: Any, lake: Lake) -> int:
     found: list[str] = []
     files = rows = 0
     for table in load_tables():
-        table_problems, table_files, table_rows = check_table(args.raw_data, table)
+        table_problems, table_files, table_rows = check_table(lake, table)
         found += table_problems
         files += table_files
         rows += table_rows
     if found:
-        print(
-            f"lending-check-raw: {len(found)} structural problem(s) in {args.raw_data}:",
-            file=sys.stderr,
-        )
+        print(f"{prog}: {len(found)} structural problem(s) in {args.raw_data}:", file=sys.stderr)
         for problem in found:
             print(f"  - {problem}", file=sys.stderr)
         return 1

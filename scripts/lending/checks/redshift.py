@@ -22,6 +22,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -51,6 +52,7 @@ OFFLINE_ENV = {
 ENV_PREFIXES = ("REDSHIFT_", "DBT_ENV_SECRET_", "BANK_LAKE_")
 CHECKED_RESOURCES = ("model", "test", "analysis", "snapshot")
 DDL_ANALYSIS = "stage_external_sources"
+SURPLUS_CHARS_FAIL = "table properties ('surplus_char_handling'='fail')"
 STRING_TYPES = ("varchar", "character varying", "nvarchar", "char", "character", "nchar")
 
 
@@ -162,16 +164,18 @@ def check_external_table_ddl(manifest: dict) -> list[Problem]:
     problems = []
     if f'create external schema if not exists "{schema}"' not in ddl:
         problems.append(Problem(_label(analyses[0]), "does not create the external schema"))
+    # Every database user may use a warehouse's default role (SECURITY.md).
+    if re.search(r"\biam_role\s+default\b", ddl):
+        problems.append(Problem(_label(analyses[0]), "uses the default IAM role"))
+    tables = dict(re.findall(r"create external table (\S+) \((.*?)(?=;|\Z)", ddl, re.DOTALL))
     for source in manifest["sources"].values():
         relation = f'"{schema}"."{source["identifier"]}"'
-        if f"create external table {relation}" not in ddl:
-            problems.append(
-                Problem(
-                    _label(analyses[0]),
-                    f"does not create the external table {relation} for source "
-                    f"{source['source_name']}.{source['name']}",
-                )
-            )
+        where = f"the external table {relation} for source {source['source_name']}.{source['name']}"
+        if relation not in tables:
+            problems.append(Problem(_label(analyses[0]), f"does not create {where}"))
+        elif SURPLUS_CHARS_FAIL not in tables[relation]:
+            # Spectrum's default turns an over-long string into NULL, silently.
+            problems.append(Problem(_label(analyses[0]), f"{where}: no {SURPLUS_CHARS_FAIL}"))
     return problems
 
 

@@ -24,6 +24,7 @@ from detect_secrets.settings import transient_settings
 from lending import cli
 
 BASELINE = ".secrets.baseline"
+BASELINE_FILTER = "detect_secrets.filters.common.is_baseline_file"
 # Parallel scans: few, the machine is shared.
 PROCESSES = 2
 
@@ -103,10 +104,19 @@ def with_plugin_paths_from(baseline: dict, folder: Path) -> dict:
     return {**baseline, "plugins_used": plugins}
 
 
+def without_the_baseline_filter(baseline: dict) -> dict:
+    """The baseline's settings without detect-secrets' `is_baseline_file` filter, which
+    skips a file of the baseline's name in any folder: the root one is left out above."""
+    filters = [f for f in baseline.get("filters_used", []) if f["path"] != BASELINE_FILTER]
+    return {**baseline, "filters_used": filters}
+
+
 def scan_history(repo: Path, baseline: dict) -> tuple[list[Finding], int]:
     """The findings in every blob of the history, and how many blobs were scanned."""
     blobs = history_blobs(repo)
-    blobs = {blob: path for blob, path in blobs.items() if Path(path).name != BASELINE}
+    # The root baseline holds the audited secrets' hashes: skipped, like the hook skips it.
+    # Only the root one: a file of that name anywhere else is an ordinary file to scan.
+    blobs = {blob: path for blob, path in blobs.items() if path != BASELINE}
     # Secrets the baseline records (audited by a person) are known, as for the hook.
     known = {
         (path, entry["hashed_secret"])
@@ -115,7 +125,7 @@ def scan_history(repo: Path, baseline: dict) -> tuple[list[Finding], int]:
     }
     with tempfile.TemporaryDirectory(prefix="secrets-history-") as folder:
         names = write_blobs(repo, blobs, Path(folder))
-        with transient_settings(baseline):
+        with transient_settings(without_the_baseline_filter(baseline)):
             secrets = SecretsCollection(root=folder)
             secrets.scan_files(*names, num_processors=PROCESSES)
     findings = []

@@ -45,7 +45,7 @@ def connect(env: dict[str, str]) -> psycopg2.extensions.connection:
 
 def environment_server() -> dict[str, str] | None:
     """The libpq variables of the caller's environment, if a server answers there."""
-    defaults = server.Server(folder=LOCAL_SERVER, port=5432).libpq_env()
+    defaults = server.Server(folder=LOCAL_SERVER, port=5432, password="").libpq_env()
     env = {name: os.environ.get(name, value) for name, value in defaults.items()}
     explicit = any(name in os.environ for name in defaults)
     return env if explicit and server.answers(env) else None
@@ -124,7 +124,11 @@ def main(argv: list[str] | None = None) -> int:
             if local is None:
                 server.stop(LOCAL_SERVER)  # whatever a server that died left behind
                 local = server.start(LOCAL_SERVER)
-            exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in local.libpq_env().items())
+            # The password by reference: it stays in the owner-only file, not the terminal.
+            libpq = dict(local.libpq_env(), PGPASSWORD="")
+            exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in libpq.items() if v)
+            password_file = shlex.quote(str(LOCAL_SERVER / server.PASSWORD_FILE))
+            exports += f' PGPASSWORD="$(cat {password_file})"'
             print(f"PostgreSQL runs in {LOCAL_SERVER}; reach it with:\n  export {exports}")
             return 0
         if args.command == "down":

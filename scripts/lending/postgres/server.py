@@ -3,13 +3,16 @@ pg_ctl on a free loopback port, stopped and removed afterwards. Debian's `postgr
 package provides the binaries. PostgreSQL refuses to run as root, so as root the server
 runs as the unprivileged `postgres` account (runuser).
 
-Trust authentication on loopback only: the cluster is a throwaway for building and
-testing, reachable from this machine alone, holding generated data.
+Loopback only, and a password for every connection (scram-sha-256, on the TCP port and on
+the socket alike): the cluster is a throwaway for building and testing, but another user of
+the machine must not reach it. The password is random per cluster, kept owner-only in
+the cluster's folder (`password`), and removed with it.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import socket
 import subprocess
@@ -23,6 +26,9 @@ BINARIES = Path("/usr/lib/postgresql/15/bin")
 SERVICE_ACCOUNT = "postgres"
 USER = "lending"
 DATABASE = "lending_research"
+# Every connection, socket or loopback, authenticates with the cluster's password.
+AUTHENTICATION = "scram-sha-256"
+PASSWORD_FILE = "password"  # pragma: allowlist secret
 
 
 class ServerError(Exception):
@@ -35,6 +41,7 @@ class Server:
 
     folder: Path
     port: int
+    password: str
 
     @property
     def data(self) -> Path:
@@ -45,7 +52,7 @@ class Server:
             "PGHOST": "127.0.0.1",
             "PGPORT": str(self.port),
             "PGUSER": USER,
-            "PGPASSWORD": "",
+            "PGPASSWORD": self.password,
             "PGDATABASE": DATABASE,
         }
 
@@ -57,9 +64,10 @@ def _as_service_account(command: list[str]) -> list[str]:
     return ["runuser", "-u", SERVICE_ACCOUNT, "--", *command]
 
 
-def _run(command: list[str]) -> None:
+def _run(command: list[str], password: str = "") -> None:
+    env = {**os.environ, "PGPASSWORD": password} if password else None
     result = subprocess.run(
-        _as_service_account(command), capture_output=True, text=True, check=False
+        _as_service_account(command), capture_output=True, text=True, check=False, env=env
     )
     if result.returncode != 0:
         raise ServerError(f"{' '.join(command)} failed: {result.stdout}{result.stderr}".strip())
@@ -99,10 +107,16 @@ def start(folder: Path) -> Server:
     folder.mkdir(parents=True, mode=0o700)
     if os.geteuid() == 0:
         shutil.chown(folder, SERVICE_ACCOUNT, SERVICE_ACCOUNT)
-    server = Server(folder=folder, port=_free_port())
+    server = Server(folder=folder, port=_free_port(), password=secrets.token_hex(32))
+    password_file = folder / PASSWORD_FILE
+    password_file.touch(mode=0o600)
+    password_file.write_text(server.password)
+    if os.geteuid() == 0:
+        shutil.chown(password_file, SERVICE_ACCOUNT, SERVICE_ACCOUNT)
     _run([
         str(BINARIES / "initdb"), "--pgdata", str(server.data), "--username", USER,
-        "--auth", "trust", "--encoding", "UTF8", "--locale", "C.UTF-8",
+        "--auth", AUTHENTICATION, "--pwfile", str(password_file),
+        "--encoding", "UTF8", "--locale", "C.UTF-8",
     ])  # fmt: skip
     # Loopback and a socket in the folder only; UTC, like every timestamp in the data.
     options = (
@@ -114,7 +128,7 @@ def start(folder: Path) -> Server:
         str(folder / "server.log"), "--options", options, "--wait", "start",
     ])  # fmt: skip
     _run([str(BINARIES / "createdb"), "--host", "127.0.0.1", "--port", str(server.port),
-          "--username", USER, DATABASE])  # fmt: skip
+          "--username", USER, DATABASE], password=server.password)  # fmt: skip
     return server
 
 
@@ -133,7 +147,10 @@ def running(folder: Path) -> Server | None:
         return None
     # postmaster.pid: pid, data folder, start time, port, ...
     port = int(pid_file.read_text().splitlines()[3])
-    server = Server(folder=folder, port=port)
+    password_file = folder / PASSWORD_FILE
+    if not password_file.exists():
+        return None
+    server = Server(folder=folder, port=port, password=password_file.read_text().strip())
     return server if answers(server.libpq_env()) else None
 
 

@@ -12,9 +12,9 @@ holding objects but not the generator's _manifest.json, or objects outside the d
 folders; and only the manifest's own entries, relative paths inside the dataset folders.
 
 Every upload asks for SSE-KMS (the lake's bucket policy refuses anything else), with the
-key BANK_LAKE_KMS_KEY_ID if set (the bucket's default key otherwise); with
-BANK_LAKE_BUCKET_OWNER (the account id) set, every request names the bucket's expected
-owner, so a bucket of the same name in another account is never written to or read.
+key BANK_LAKE_KMS_KEY_ID if set (the bucket's default key otherwise). Every request names
+the bucket's expected owner, BANK_LAKE_BUCKET_OWNER (the lake account's id, required), so a
+bucket of the same name in another account is never written to or read.
 
 Credentials, region and endpoint come from the standard AWS configuration (AWS_PROFILE,
 AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_REGION, and AWS_ENDPOINT_URL_S3 for an
@@ -80,10 +80,16 @@ def _client() -> Any:
 
 
 def owner_arguments() -> dict[str, str]:
-    """ExpectedBucketOwner for every request, when BANK_LAKE_BUCKET_OWNER is set."""
+    """ExpectedBucketOwner for every request: BANK_LAKE_BUCKET_OWNER, the lake account's
+    id, required (bucket names are global: a bucket of the lake's name in another account
+    must never be read or written)."""
     owner = os.environ.get("BANK_LAKE_BUCKET_OWNER", "")
     if not owner:
-        return {}
+        raise DatasetError(
+            "BANK_LAKE_BUCKET_OWNER is not set: set it to the 12-digit id of the AWS "
+            "account that owns the lake's bucket (in Terraform's dbt_environment output), so "
+            "that no bucket of the same name in another account is read or written"
+        )
     if not ACCOUNT_ID.fullmatch(owner):
         raise DatasetError(
             f"BANK_LAKE_BUCKET_OWNER must be a 12-digit AWS account id, not {owner!r}"

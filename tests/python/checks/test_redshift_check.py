@@ -4,13 +4,20 @@ model that only works on DuckDB."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from conftest import command, copy_project
-from lending.checks.redshift import check_contracts, check_sources, check_warehouse_config
+from conftest import DBT, PROJECT_ROOT, command, copy_project, run_command
+from lending.checks.redshift import (
+    check_contracts,
+    check_external_table_ddl,
+    check_sources,
+    check_warehouse_config,
+    offline_env,
+)
 
 CHECK = command("lending-redshift-check")
 
@@ -166,3 +173,68 @@ def test_a_source_outside_the_external_schema_and_loose_types_are_named() -> Non
     contracts = [str(problem) for problem in check_contracts(manifest)]
     assert "contract column country_code: varchar without a length" in contracts[0]
     assert "contract column amount: double is not a Redshift data type" in contracts[1]
+
+
+def compile_the_spectrum_ddl(target: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """Only analyses/stage_external_sources.sql, for prod, offline (about 10 s)."""
+    return run_command(
+        DBT, "compile", "--target", "prod", "--no-introspect", "--no-populate-cache",
+        "--select", "stage_external_sources", "--vars", "{offline_compile: true}",
+        "--target-path", target, "--log-path", target / "logs",
+        env=dict(offline_env(), DBT_PROFILES_DIR=str(PROJECT_ROOT), **env),
+    )  # fmt: skip
+
+
+@pytest.mark.slow
+def test_the_spectrum_ddl_names_its_role_and_fails_on_over_long_strings(tmp_path: Path) -> None:
+    compiled = compile_the_spectrum_ddl(tmp_path)
+    assert compiled.returncode == 0, compiled.stdout[-3000:]
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert check_external_table_ddl(manifest) == []
+    ddl = next(tmp_path.rglob("stage_external_sources.sql")).read_text()
+    assert "iam_role 'arn:aws:iam::123456789012:role/offline-check'" in ddl
+    assert ddl.count("table properties ('surplus_char_handling'='FAIL')") == len(
+        manifest["sources"]
+    )
+
+
+@pytest.mark.slow
+def test_the_default_role_is_refused(tmp_path: Path) -> None:
+    compiled = compile_the_spectrum_ddl(tmp_path, REDSHIFT_SPECTRUM_ROLE_ARN="default")
+    assert compiled.returncode != 0
+    assert "REDSHIFT_SPECTRUM_ROLE_ARN must be an IAM role ARN" in compiled.stdout
+    assert "never 'default'" in compiled.stdout
+
+
+def test_ddl_without_the_surplus_rule_or_with_the_default_role_is_caught() -> None:
+    """The check the previous test relies on, shown to bite on a broken copy of the DDL."""
+    source = {"source_name": "bank", "name": "loans", "identifier": "loans"}
+    good = (
+        'create external schema if not exists "bank_lake"\nfrom data catalog\n'
+        "iam_role 'arn:aws:iam::123456789012:role/x';\n\n"
+        'create external table "bank_lake"."loans" (\n    "loan_id" bigint\n)\n'
+        "stored as parquet\nlocation 's3://lake/raw/loans/'\n"
+        "table properties ('surplus_char_handling'='FAIL');\n\n"
+        'alter table "bank_lake"."loans" add if not exists\npartition (year=2024)'
+    )
+
+    def problems(ddl: str) -> list[str]:
+        analysis = {
+            "resource_type": "analysis",
+            "name": "stage_external_sources",
+            "original_file_path": "analyses/stage_external_sources.sql",
+            "compiled_code": ddl,
+        }
+        manifest = {"nodes": {"a": analysis}, "sources": {"s": source}}
+        return [str(problem) for problem in check_external_table_ddl(manifest)]
+
+    assert problems(good) == []
+    where = "analysis stage_external_sources (analyses/stage_external_sources.sql): "
+    # The property of the next table does not count for this one.
+    no_rule = good.replace("\ntable properties ('surplus_char_handling'='FAIL')", "")
+    assert problems(no_rule + good.split(";", 1)[1].replace('"loans"', '"other"')) == [
+        where + 'the external table "bank_lake"."loans" for source bank.loans: no '
+        "table properties ('surplus_char_handling'='fail')"
+    ]
+    default_role = good.replace("iam_role 'arn:aws:iam::123456789012:role/x'", "iam_role default")
+    assert problems(default_role) == [where + "uses the default IAM role"]

@@ -9,6 +9,7 @@ holds none and cannot trip the scan itself.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import string
@@ -217,6 +218,27 @@ def test_a_secret_on_another_branch_is_found_too(tmp_path: Path) -> None:
     result = run_history(repo)
     assert result.returncode == 1
     assert f"{path}:{line}: {kind}" in result.stderr
+
+
+def test_only_the_root_baseline_is_skipped(tmp_path: Path) -> None:
+    """The root `.secrets.baseline` (audited hashes) is not scanned; a file of that name in
+    any other folder is scanned like any file. The scan used to skip every one of them, so
+    a secret committed as `config/.secrets.baseline` was never reported."""
+    repo = new_repo(tmp_path / "repo")
+    hashed = hashlib.sha1(_PASSWORD.encode()).hexdigest()
+    root = json.dumps({"results": {"a.py": [{"hashed_secret": hashed, "line_number": 1}]}})
+    _, content, line, kind = PLANTED["aws secret access key"]
+    hidden = f"config/{BASELINE.name}"
+    write(repo, {BASELINE.name: root + "\n", hidden: content})
+    git(repo, "add", "--all")
+    git(repo, "commit", "--quiet", "--message", "Add the baselines")
+
+    result = run_history(repo)
+
+    assert result.returncode == 1, result.stdout
+    assert f"  {hidden}:{line}: {kind} (blob " in result.stderr
+    reported = [line for line in result.stderr.splitlines() if line.startswith("  ")]
+    assert reported and all(line.startswith(f"  {hidden}:") for line in reported)
 
 
 @pytest.mark.slow

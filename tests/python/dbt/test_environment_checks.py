@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PROJECT_ROOT, run_offline_dbt
+from conftest import DBT, PROJECT_ROOT, run_command, run_offline_dbt
+from lending.checks.redshift import offline_env
 
 CHECKS = PROJECT_ROOT / "macros" / "settings" / "check_environment.sql"
 ENV_VAR = re.compile(r"env_var\(\s*['\"]([A-Z][A-Z0-9_]*)['\"]")
@@ -82,3 +83,17 @@ def test_valid_values_parse(tmp_path: Path) -> None:
         REDSHIFT_SPECTRUM_ROLE_ARN="arn:aws-us-gov:iam::123456789012:role/path/spectrum-role",
     )
     assert result.returncode == 0, result.stdout[-3000:]
+
+
+@pytest.mark.slow
+def test_redshift_without_the_lake_uri_stops_the_parse(tmp_path: Path) -> None:
+    """No default bucket (it used to be s3://lending-research-lake/raw, a name anyone could
+    register): on Redshift the lake's URI is required."""
+    env = {k: v for k, v in offline_env().items() if k != "BANK_LAKE_S3_URI"}
+    result = run_command(
+        DBT, "parse", "--no-partial-parse", "--target", "prod",
+        "--target-path", tmp_path / "target", "--log-path", tmp_path / "logs",
+        env=dict(env, DBT_PROFILES_DIR=str(PROJECT_ROOT)),
+    )  # fmt: skip
+    assert result.returncode != 0
+    assert "BANK_LAKE_S3_URI" in result.stdout, result.stdout[-2000:]

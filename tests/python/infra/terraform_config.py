@@ -230,6 +230,15 @@ ALLOWED_WILDCARDS = {
     ("monitoring_key", "CloudWatchLogsEncryptsTheLogGroups"): (
         "a key policy's resource is always the key itself, written *"
     ),
+    ("pseudonymisation_key", "AccountAdministersTheKeyWithoutUsingIt"): (
+        "a key policy's resource is always the key itself, written *"
+    ),
+    ('pseudonymisation_key_use["read"]', "OrchestratorDecryptsTheSecretThroughSecretsManager"): (
+        "a key policy's resource is always the key itself, written *"
+    ),
+    ('pseudonymisation_key_use["write"]', "CustodiansEncryptTheSecretThroughSecretsManager"): (
+        "a key policy's resource is always the key itself, written *"
+    ),
     ("orchestrator", "PublishTheRunMetrics"): (
         "cloudwatch:PutMetricData has no resource-level permissions; limited by the "
         "cloudwatch:namespace condition instead"
@@ -284,7 +293,13 @@ def wildcard_problems(config: Terraform) -> list[str]:
 
 # The key policies (kms.tf): the only documents that may grant a kms: action without
 # naming the service it goes through.
-KEY_POLICIES = ("key_administration", "monitoring_key")
+KEY_POLICIES = (
+    "key_administration",
+    "monitoring_key",
+    "pseudonymisation_key",
+    'pseudonymisation_key_use["read"]',
+    'pseudonymisation_key_use["write"]',
+)
 
 
 KEY_USE = re.compile(r'data\.aws_iam_policy_document\.key_use\["(\w+)"\]')
@@ -390,6 +405,232 @@ def github_trust_problems(config: Terraform, environment: str) -> list[str]:
         )
     if trusts == 0:
         problems.append("no role trusts GitHub's OIDC provider")
+    return problems
+
+
+REDSHIFT_SERVICES = {"redshift.amazonaws.com", "redshift-serverless.amazonaws.com"}
+# The database users a role Redshift assumes may act for (its trust's sts:ExternalId): the
+# admin, the deploy identity and slim CI, each a user of this workgroup.
+SPECTRUM_USERS = {
+    "${var.admin_username}",
+    "IAMR:${local.role_names.orchestrator}",
+    "IAMR:${local.role_names.ci}",
+}
+DB_USER_PREFIX = "${local.workgroup_db_user_arn}/"
+
+
+def redshift_role_problems(config: Terraform) -> list[str]:
+    """No namespace has a default IAM role (every database user may use a default role),
+    and every role Redshift may assume names in its trust the database users it may act for
+    (sts:ExternalId, StringEquals, exactly SPECTRUM_USERS), so no analyst can have it used."""
+    problems = [
+        f"aws_redshiftserverless_namespace.{name}: has a default IAM role"
+        for name, body in config.of_type("aws_redshiftserverless_namespace").items()
+        if body.get("default_iam_role_arn")
+    ]
+    # The workgroup's own name: the ARN cannot refer to the workgroup (a cycle), so both
+    # must be the same local.
+    wanted = "arn:${local.partition}:redshift:${local.region}:${local.account_id}:dbuser:"
+    workgroups = config.of_type("aws_redshiftserverless_workgroup").values()
+    names = {body.get("workgroup_name") for body in workgroups}
+    prefix = config.locals.get("workgroup_db_user_arn", "")
+    if len(names) != 1 or prefix != wanted + str(next(iter(names))):
+        problems.append(f"local.workgroup_db_user_arn: not a dbuser ARN of the workgroup: {prefix}")
+    for (kind, name), body in config.data.items():
+        if kind != "aws_iam_policy_document":
+            continue
+        for statement in body.get("statement", []):
+            services = {
+                identifier
+                for principal in statement.get("principals", [])
+                for identifier in principal.get("identifiers", [])
+            }
+            if (
+                "sts:AssumeRole" not in statement.get("actions", [])
+                or not services & REDSHIFT_SERVICES
+            ):
+                continue
+            external_ids = [
+                c for c in statement.get("condition", []) if c.get("variable") == "sts:ExternalId"
+            ]
+            where = f"data.aws_iam_policy_document.{name}"
+            if len(external_ids) != 1 or external_ids[0].get("test") != "StringEquals":
+                problems.append(f"{where}: trusts Redshift without a StringEquals sts:ExternalId")
+                continue
+            values = external_ids[0].get("values", [])
+            users = {v.removeprefix(DB_USER_PREFIX) for v in values if v.startswith(DB_USER_PREFIX)}
+            if len(values) != len(users) or users != SPECTRUM_USERS:
+                problems.append(f"{where}: Redshift may assume it for {sorted(values)}")
+    return problems
+
+
+# Using a key on data, as opposed to administering it.
+KEY_USE_ACTIONS = re.compile(r"kms:(\*|Encrypt|Decrypt|ReEncrypt|GenerateDataKey)")
+SECRET = "pseudonymisation_key"  # pragma: allowlist secret
+ORCHESTRATOR = '${aws_iam_role.this["orchestrator"].arn}'
+SECRETS_MANAGER = "secretsmanager.${local.region}.amazonaws.com"  # pragma: allowlist secret
+
+
+def document_statements(config: Terraform, reference: Any) -> list[dict[str, Any]]:
+    """The statements of the policy document a `policy` attribute names, with those of the
+    documents it composes (source_policy_documents), each instance of a for_each one."""
+    found = DOCUMENT_JSON.fullmatch(str(reference))
+    return _statements(config, found.group(1)) if found else []
+
+
+def _statements(config: Terraform, name: str) -> list[dict[str, Any]]:
+    body = config.data.get(("aws_iam_policy_document", name), {})
+    composed = re.findall(
+        r"data\.aws_iam_policy_document\.(\w+)", str(body.get("source_policy_documents", ""))
+    )
+    statements = [s for source in composed for s in _statements(config, source)]
+    for instance in instances(config, name, body).values():
+        statements += instance.get("statement", [])
+    return statements
+
+
+def _as_list(value: Any) -> list[Any]:
+    """A list attribute as written: a literal list, or one expression (`var.x`)."""
+    return value if isinstance(value, list) else [value]
+
+
+def _denies(statement: dict[str, Any], action: str, allowed: list[str]) -> bool:
+    """A Deny of `action` to everyone (principal *) but the `allowed` principal ARNs."""
+    everyone = any(
+        p.get("type") == "*" and p.get("identifiers") == ["*"]
+        for p in statement.get("principals", [])
+    )
+    return (
+        statement.get("effect") == "Deny"
+        and action in statement.get("actions", [])
+        and everyone
+        and any(
+            c.get("test") == "ArnNotEquals"
+            and c.get("variable") == "aws:PrincipalArn"
+            and _as_list(c.get("values")) == allowed
+            for c in statement.get("condition", [])
+        )
+    )
+
+
+def secret_problems(config: Terraform) -> list[str]:
+    """The pseudonymisation key's secret: encrypted with a KMS key of its own (not one any
+    other resource uses); its policy denies reading it to all but the orchestrator role and
+    writing it to all but the key custodians; and that KMS key's policy lets only the
+    orchestrator decrypt and the custodians encrypt, each through Secrets Manager,
+    and the account administer it without using it."""
+    where = f"aws_secretsmanager_secret.{SECRET}"
+    secret = config.of_type("aws_secretsmanager_secret").get(SECRET)
+    if secret is None:
+        return [f"{where}: missing"]
+    problems = []
+    key = re.fullmatch(r'\$\{aws_kms_key\.this\["(\w+)"\]\.arn\}', str(secret.get("kms_key_id")))
+    if not key:
+        return [f"{where}: not encrypted with a key of aws_kms_key.this"]
+    users = [
+        f"{kind}.{name}"
+        for (kind, name), body in config.resources.items()
+        if (kind, name) != ("aws_secretsmanager_secret", SECRET)
+        and f'aws_kms_key.this["{key.group(1)}"]' in str(body)
+    ]
+    users += [
+        f"local.{name}"
+        for name, value in config.locals.items()
+        if name not in ("kms_keys", "key_uses")
+        and f'aws_kms_key.this["{key.group(1)}"]' in str(value)
+    ]
+    users += [
+        f"key_uses.{name}"
+        for name, use in config.locals.get("key_uses", {}).items()
+        if use.get("key") == key.group(1) and use.get("service") != "secretsmanager"
+    ]
+    if users:
+        problems.append(f"{where}: its KMS key {key.group(1)} is used by {', '.join(users)}")
+    policies = [
+        body
+        for body in config.of_type("aws_secretsmanager_secret_policy").values()
+        if f"aws_secretsmanager_secret.{SECRET}.arn" in str(body.get("secret_arn"))
+    ]
+    statements = [s for body in policies for s in document_statements(config, body["policy"])]
+    if not any(_denies(s, "secretsmanager:GetSecretValue", [ORCHESTRATOR]) for s in statements):
+        problems.append(f"{where}: its policy does not deny reading it to all but the orchestrator")
+    custodians = ["${var.key_custodian_arns}"]
+    if not any(_denies(s, "secretsmanager:PutSecretValue", custodians) for s in statements):
+        problems.append(
+            f"{where}: its policy does not deny writing it to all but the key custodians"
+        )
+    wanted_users = {
+        "kms:Decrypt": [ORCHESTRATOR],
+        "kms:GenerateDataKey": custodians,
+    }
+    key_policy = config.locals["kms_keys"][key.group(1)]["policy"]
+    for statement in document_statements(config, key_policy):
+        sid = statement.get("sid")
+        actions = _as_list(resolve(config, statement.get("actions", [])))
+        uses = [a for a in actions if KEY_USE_ACTIONS.match(str(a))]
+        if not uses:
+            continue
+        principals = [
+            i for p in statement.get("principals", []) for i in _as_list(p.get("identifiers"))
+        ]
+        services = [
+            c.get("values")
+            for c in statement.get("condition", [])
+            if c.get("variable") == "kms:ViaService"
+        ]
+        if (
+            len(uses) != 1
+            or principals != wanted_users.get(uses[0])
+            or services != [[SECRETS_MANAGER]]
+        ):
+            problems.append(f"{where}: its KMS key's statement {sid} lets {principals} {uses}")
+    return problems
+
+
+# What the S3 gateway endpoint may reach: the lake and the log buckets, nothing else.
+ENDPOINT_BUCKETS = {"lake", "logs"}
+
+
+def s3_endpoint_problems(config: Terraform) -> list[str]:
+    """Every S3 gateway endpoint has a policy (without one it reaches every bucket, so an
+    UNLOAD or a worker can copy data anywhere), and each Allow statement of it names only
+    the lake's and the log bucket's ARNs, with no wildcard action, for this account's
+    buckets (s3:ResourceAccount)."""
+    problems = []
+    allowed = {
+        arn
+        for bucket in ENDPOINT_BUCKETS
+        for arn in (f"${{aws_s3_bucket.{bucket}.arn}}", f"${{aws_s3_bucket.{bucket}.arn}}/*")
+    }
+    endpoints = {
+        name: body
+        for name, body in config.of_type("aws_vpc_endpoint").items()
+        if str(body.get("service_name", "")).endswith(".s3")
+    }
+    if not endpoints:
+        problems.append("no S3 gateway endpoint")
+    for name, body in endpoints.items():
+        where = f"aws_vpc_endpoint.{name}"
+        statements = document_statements(config, body.get("policy"))
+        if not statements:
+            problems.append(f"{where}: no policy document, so it reaches every bucket")
+        for statement in statements:
+            if statement.get("effect", "Allow") != "Allow":
+                continue
+            sid = statement.get("sid")
+            resources = set(_as_list(statement.get("resources")))
+            if not resources or resources - allowed:
+                problems.append(f"{where} {sid}: reaches {sorted(resources - allowed)}")
+            actions = _as_list(statement.get("actions"))
+            if any(_is_wildcard_action(str(a)) for a in actions) or "not_actions" in statement:
+                problems.append(f"{where} {sid}: a wildcard action")
+            accounts = [
+                c
+                for c in statement.get("condition", [])
+                if c.get("variable") == "s3:ResourceAccount" and c.get("test") == "StringEquals"
+            ]
+            if [_as_list(c.get("values")) for c in accounts] != [["${local.account_id}"]]:
+                problems.append(f"{where} {sid}: not limited to this account's buckets")
     return problems
 
 

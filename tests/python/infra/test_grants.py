@@ -17,6 +17,7 @@ from terraform_config import PROJECT_ROOT, Terraform, broken_copy, load, resolve
 
 from lending.checks.redshift import offline_env
 
+SPECTRUM_ROLE = "arn:aws:iam::123456789012:role/x"  # the stand-in statements() puts in
 # What a deferred slim-CI build reads: the schemas dbt builds production into (the layers
 # and the published marts), never the audit copies nor {marts_schema}_private (the key).
 CI_READS = (
@@ -33,11 +34,30 @@ ALLOWED = {
         ("select", "tables"),  # alter default privileges for the deploy user in CI_READS
         ("execute", "procedure ci_admin.create_ci_schema(varchar)"),
     },
-    "deploy": {("create", "database {database_name}")},
+    "deploy": {
+        ("create", "database {database_name}"),
+        ("temp", "database {database_name}"),
+        ("assumerole for copy", f"'{SPECTRUM_ROLE}'"),
+    },
     "analysts": {("usage", "schema {marts_schema}")},
     "engineers": {("usage", "schema {marts_schema}_quarantine")},
 }
-GRANT = re.compile(r"\bgrant (\w+) on (.+?) to (role )?(\S+)$")
+ALLOWED["ci"].add(("temp", "database {database_name}"))
+# What Redshift gives every user (PUBLIC) out of the box, each statement taking it back.
+PUBLIC_REVOKES = (
+    "revoke assumerole on all from public for all",
+    "revoke temp on database {database_name} from public",
+    "revoke create on schema public from public",
+)
+# A grant or default privilege: privilege, object, grantee, and for ASSUMEROLE the commands.
+GRANT = re.compile(r"\bgrant (\w+) on (.+?) to (role )?(\S+)(?: for ([a-z ,]+))?$")
+# sqlfluff's Redshift grammar has no ASSUMEROLE: these statements are held to AWS's syntax
+# (Database Developer Guide, GRANT and REVOKE, "ASSUMEROLE permissions") instead.
+ASSUMEROLE = re.compile(
+    r"(grant|revoke) assumerole on ('[^' ]+'|all|default) (to|from) (\"[^\"]+\"|\w+)"
+    r" for (all|copy|unload|external function|create model)"
+    r"(, (copy|unload|external function|create model))*"
+)
 
 
 def statements(config: Terraform) -> dict[str, str]:
@@ -50,7 +70,7 @@ def statements(config: Terraform) -> dict[str, str]:
         text = re.sub(r'\$\{aws_iam_role\.this\[\\?"(\w+)\\?"\]\.name\}', r"role-\1", text)
         text = re.sub(
             r'\$\{aws_iam_role\.this\[\\?"spectrum\\?"\]\.arn\}',
-            "arn:aws:iam::123456789012:role/x",
+            SPECTRUM_ROLE,
             text,
         )
         text = text.replace("${aws_glue_catalog_database.raw.name}", "lending_research_raw")
@@ -72,11 +92,45 @@ def grant_problems(config: Terraform) -> list[str]:
     for name, sql in statements(config).items():
         match = GRANT.search(sql)
         if not match:
+            # A grant this pattern cannot read (a role granted to a role, a list of
+            # grantees) would otherwise pass unchecked.
+            if re.search(r"\bgrant\b", sql):
+                problems.append(f"{name}: a grant of a form this check cannot read: {sql}")
             continue
-        privilege, target, _, grantee = match.groups()
+        privilege, target, _, grantee, commands = match.groups()
+        if commands:
+            privilege = f"{privilege} for {commands}"
         who = grantees.get(grantee)
         if who is None or (privilege, target) not in allowed[who]:
             problems.append(f"{name}: grants {privilege} on {target} to {grantee}")
+    return problems
+
+
+def execution_order(config: Terraform) -> list[str]:
+    """The statements in the order they run: each depends on the one before it."""
+    after = {}
+    for name, body in config.of_type("aws_redshiftdata_statement").items():
+        previous = re.findall(r"aws_redshiftdata_statement\.(\w+)", str(body.get("depends_on")))
+        after[previous[0] if previous else None] = name
+    order, current = [], after.get(None)
+    while current:
+        order.append(current)
+        current = after.get(current)
+    return order
+
+
+def public_revoke_problems(config: Terraform) -> list[str]:
+    """Each of PUBLIC's default privileges is revoked, before anything is granted."""
+    variables = {name: resolve(config, f"${{var.{name}}}") for name in config.variables}
+    by_name = statements(config)
+    sql = [by_name[name] for name in execution_order(config)]
+    first_grant = next(i for i, text in enumerate(sql) if GRANT.search(text))
+    problems = []
+    for revoke in (statement.format(**variables) for statement in PUBLIC_REVOKES):
+        if revoke not in sql:
+            problems.append(f"no `{revoke}`")
+        elif sql.index(revoke) > first_grant:
+            problems.append(f"`{revoke}` comes after a grant")
     return problems
 
 
@@ -89,6 +143,9 @@ def test_every_statement_is_redshift_sql(config):
     sql = statements(config)
     assert len(sql) > 10
     for name, text in sql.items():
+        if "assumerole" in text:
+            assert ASSUMEROLE.fullmatch(text), f"{name}: not AWS's ASSUMEROLE syntax: {text}"
+            continue
         try:
             sqlfluff.parse(text, dialect="redshift")
         except APIParsingError as error:
@@ -104,6 +161,52 @@ def test_a_statement_that_is_not_sql_is_caught(tmp_path: Path):
     )
     with pytest.raises(APIParsingError):
         sqlfluff.parse(statements(load(copy))["ci_uses_ci_admin_schema"], dialect="redshift")
+
+
+def test_a_malformed_assumerole_statement_is_caught(config):
+    text = statements(config)["deploy_copies_with_the_spectrum_role"]
+    assert ASSUMEROLE.fullmatch(text)
+    assert not ASSUMEROLE.fullmatch(text.replace(" for copy", " for spectrum"))
+    assert not ASSUMEROLE.fullmatch(text.replace(" to ", " from everyone "))
+
+
+def test_public_loses_its_default_privileges_before_any_grant(config):
+    assert len(execution_order(config)) == len(statements(config)), "not one chain"
+    assert public_revoke_problems(config) == []
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "problem"),
+    [
+        ('"revoke assumerole on all from public for all"', '"select 1"', "no `revoke assumerole"),
+        (
+            '"revoke temp on database ${var.database_name} from public"',
+            '"select 1"',
+            "no `revoke temp on database lending_research from public`",
+        ),
+        (
+            '"revoke create on schema public from public"',
+            '"revoke usage on schema public from public"',
+            "no `revoke create on schema public from public`",
+        ),
+    ],
+    ids=["assumerole-kept", "temp-kept", "create-on-public-kept"],
+)
+def test_a_default_privilege_left_to_public_is_caught(tmp_path: Path, old, new, problem):
+    copy = load(broken_copy(tmp_path, "redshift_grants.tf", old, new))
+    assert any(line.startswith(problem) for line in public_revoke_problems(copy))
+
+
+def test_a_revoke_that_runs_after_the_grants_is_caught(tmp_path: Path):
+    """The revoke moved to the end of the chain: grants ran while PUBLIC still had it."""
+    revoke = '"revoke create on schema public from public"'
+    last = '"grant execute on procedure ci_admin.create_ci_schema(varchar) to ${local.ci_user}"'
+    copy = broken_copy(tmp_path, "redshift_grants.tf", revoke, '"select 1"')
+    grants = copy / "redshift_grants.tf"
+    assert last in grants.read_text()
+    grants.write_text(grants.read_text().replace(last, revoke))
+    problems = public_revoke_problems(load(copy))
+    assert problems == ["`revoke create on schema public from public` comes after a grant"]
 
 
 def test_each_identity_gets_only_its_grants(config):
@@ -126,8 +229,50 @@ def test_each_identity_gets_only_its_grants(config):
             'grant usage on schema ${var.external_schema} to role ${var.analyst_role}"',
             "analysts_use_marts_schema: grants usage on schema bank_lake to analysts",
         ),
+        (
+            'grant usage on schema ${var.marts_schema} to role ${var.analyst_role}"',
+            'grant usage on schema ${local.quarantine_schema} to role ${var.analyst_role}"',
+            "analysts_use_marts_schema: grants usage on schema analytics_quarantine to analysts",
+        ),
+        (
+            'grant usage on schema ${local.quarantine_schema} to role ${var.engineer_role}"',
+            'grant usage on schema ${var.marts_schema} to role ${var.engineer_role}"',
+            "engineers_use_quarantine_schema: grants usage on schema analytics to engineers",
+        ),
+        (
+            'grant usage on schema ${local.quarantine_schema} to role ${var.engineer_role}"',
+            'grant role ${var.engineer_role} to role ${var.analyst_role}"',
+            "engineers_use_quarantine_schema: a grant of a form this check cannot read: "
+            "grant role engineers to role analysts",
+        ),
+        (
+            'to ${local.deploy_user} for copy"',
+            'to ${local.deploy_user} for copy, unload"',
+            "deploy_copies_with_the_spectrum_role: grants assumerole for copy, unload on "
+            "'arn:aws:iam::123456789012:role/x' to \"IAMR:role-orchestrator\"",
+        ),
+        (
+            'to ${local.deploy_user} for copy"',
+            'to ${local.ci_user} for copy"',
+            "deploy_copies_with_the_spectrum_role: grants assumerole for copy on "
+            "'arn:aws:iam::123456789012:role/x' to \"IAMR:role-ci\"",
+        ),
+        (
+            'grant temp on database ${var.database_name} to ${local.ci_user}"',
+            'grant temp on database ${var.database_name} to role ${var.analyst_role}"',
+            "ci_creates_temporary_tables: grants temp on database lending_research to analysts",
+        ),
     ],
-    ids=["ci-creates-schemas", "analysts-read-raw"],
+    ids=[
+        "ci-creates-schemas",
+        "analysts-read-raw",
+        "analysts-read-the-quarantine",
+        "engineers-read-the-marts",
+        "engineers-granted-to-analysts",
+        "deploy-unloads",
+        "ci-assumes-the-spectrum-role",
+        "analysts-create-temporary-tables",
+    ],
 )
 def test_a_wider_grant_is_caught(tmp_path: Path, old, new, problem):
     assert problem in grant_problems(load(broken_copy(tmp_path, "redshift_grants.tf", old, new)))

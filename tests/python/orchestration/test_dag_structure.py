@@ -165,12 +165,34 @@ def test_the_steps_run_in_order_and_metrics_follow_any_build(dag: Any) -> None:
 def test_the_production_target_renders_the_same_graph_in_parallel(
     dag_env: dict[str, str], dag: Any
 ) -> None:
-    dag_env.update(LENDING_DBT_TARGET="prod", BANK_LAKE_S3_URI="s3://lake-bucket/raw")
+    dag_env.update(
+        LENDING_DBT_TARGET="prod",
+        BANK_LAKE_S3_URI="s3://lake-bucket/raw",
+        BANK_LAKE_BUCKET_OWNER="123456789012",
+    )
     prod = load_dagbag().dags[DAG_ID]
     assert {t.task_id for t in prod.tasks} == {t.task_id for t in dag.tasks}
     assert prod.max_active_tasks > 1
     assert prod.max_active_runs == 1
     assert "prod" in prod.tags
+
+
+@pytest.mark.parametrize("missing", ["BANK_LAKE_S3_URI", "BANK_LAKE_BUCKET_OWNER"])
+def test_production_without_the_lake_or_its_owner_is_an_import_error(
+    dag_env: dict[str, str], missing: str
+) -> None:
+    """No default bucket (it used to be s3://lending-research-lake/raw, a name anyone could
+    register) and no request without the expected owner."""
+    dag_env.update(
+        LENDING_DBT_TARGET="prod",
+        BANK_LAKE_S3_URI="s3://lake-bucket/raw",
+        BANK_LAKE_BUCKET_OWNER="123456789012",
+    )
+    del dag_env[missing]
+    errors = load_dagbag().import_errors
+    assert len(errors) == 1
+    (message,) = errors.values()
+    assert f"{missing} is not set" in message
 
 
 def test_a_missing_manifest_is_an_import_error_that_says_what_to_do(

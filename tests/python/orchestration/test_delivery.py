@@ -18,6 +18,7 @@ import pytest
 from conftest import DAGS_FOLDER, aws_settings
 
 AUGUST = date(2024, 8, 1)
+OWNER = "123456789012"  # moto's account
 SEPTEMBER = date(2024, 9, 1)
 
 
@@ -34,9 +35,9 @@ def test_a_month_has_arrived_when_the_manifest_lists_its_partition(
     delivery: ModuleType, dataset: Path
 ) -> None:
     lake = str(dataset)
-    assert delivery.has_arrived(lake, AUGUST, "aws_default")
-    assert delivery.has_arrived(lake, date(2019, 1, 1), "aws_default")
-    assert not delivery.has_arrived(lake, SEPTEMBER, "aws_default")
+    assert delivery.has_arrived(lake, AUGUST, "aws_default", None)
+    assert delivery.has_arrived(lake, date(2019, 1, 1), "aws_default", None)
+    assert not delivery.has_arrived(lake, SEPTEMBER, "aws_default", None)
 
 
 def test_a_lake_without_a_manifest_has_nothing_delivered(
@@ -44,7 +45,7 @@ def test_a_lake_without_a_manifest_has_nothing_delivered(
 ) -> None:
     (tmp_path / "transactions/year=2024/month=08").mkdir(parents=True)
     (tmp_path / "transactions/year=2024/month=08/part-0.parquet").write_bytes(b"half uploaded")
-    assert not delivery.has_arrived(str(tmp_path), AUGUST, "aws_default")
+    assert not delivery.has_arrived(str(tmp_path), AUGUST, "aws_default", None)
 
 
 @pytest.fixture
@@ -66,7 +67,23 @@ def s3_lake(aws_endpoint: str, dataset: Path) -> Iterator[str]:
 
 
 def test_an_s3_lake_is_read_through_the_aws_connection(delivery: ModuleType, s3_lake: str) -> None:
-    assert delivery.has_arrived(s3_lake, AUGUST, "aws_default")
-    assert not delivery.has_arrived(s3_lake, SEPTEMBER, "aws_default")
+    assert delivery.has_arrived(s3_lake, AUGUST, "aws_default", OWNER)
+    assert not delivery.has_arrived(s3_lake, SEPTEMBER, "aws_default", OWNER)
     empty_prefix = s3_lake.replace("/raw", "/elsewhere")
-    assert not delivery.has_arrived(empty_prefix, AUGUST, "aws_default")
+    assert not delivery.has_arrived(empty_prefix, AUGUST, "aws_default", OWNER)
+
+
+def test_the_s3_manifest_is_read_only_from_the_lake_s_account(
+    delivery: ModuleType, s3_lake: str
+) -> None:
+    """Every request names the expected bucket owner; without one nothing is sent (bucket
+    names are global: anyone may own a bucket of the lake's name in their account)."""
+    client = delivery.s3_client("aws_default")
+    sent: list[dict] = []
+    client.meta.events.register("before-sign.s3.*", lambda request, **_: sent.append(request))
+    assert delivery.read_manifest(s3_lake, "aws_default", OWNER, client=client) is not None
+    assert sent and all(r.headers.get("x-amz-expected-bucket-owner") == OWNER for r in sent)
+    sent.clear()
+    with pytest.raises(ValueError, match="needs BANK_LAKE_BUCKET_OWNER"):
+        delivery.read_manifest(s3_lake, "aws_default", None, client=client)
+    assert sent == []

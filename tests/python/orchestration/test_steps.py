@@ -1,5 +1,5 @@
-"""The freshness step: stale sources are reported and the run goes on; a source dbt
-cannot check at all stops it."""
+"""The steps outside dbt: stale sources are reported and the run goes on; a source dbt
+cannot check at all stops it; an S3 lake's structure is checked before the build."""
 
 from __future__ import annotations
 
@@ -11,9 +11,12 @@ from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
 
+import boto3
 import pytest
 
 from conftest import DAGS_FOLDER, quiet_env
+
+OWNER = "123456789012"  # moto's account
 
 
 @pytest.fixture(scope="module")
@@ -87,3 +90,49 @@ def test_a_source_folder_missing_stops_the_run_before_freshness(
 def _quiet(monkeypatch: pytest.MonkeyPatch) -> None:
     for key, value in quiet_env().items():
         monkeypatch.setenv(key, value)
+
+
+def test_an_s3_lake_is_checked_before_the_build(
+    dag_modules: tuple[ModuleType, ModuleType], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On the production path the step runs `lending-check-raw` on the S3 prefix (it used
+    to skip it, leaving Redshift's build to read unchecked files); without the lake's
+    expected owner that check refuses, so the step fails before any request is sent."""
+    config, steps = dag_modules
+    monkeypatch.delenv("BANK_LAKE_BUCKET_OWNER", raising=False)
+    settings = replace(config.load(), target="prod", lake="s3://a-lake-bucket/raw")
+    with pytest.raises(steps.StepFailed, match="structurally broken") as failed:
+        steps.check_structure(settings)
+    assert "BANK_LAKE_BUCKET_OWNER is not set" in str(failed.value)
+
+
+def test_the_docs_site_goes_to_s3_only_in_the_project_s_account(
+    dag_modules: tuple[ModuleType, ModuleType], aws_endpoint: str, tmp_path: Path
+) -> None:
+    """Every upload names the expected bucket owner; without one nothing is sent."""
+    _, steps = dag_modules
+    for name in steps.DOCS_FILES:
+        (tmp_path / name).write_text(f"the site's {name}")
+    client = boto3.client(
+        "s3",
+        endpoint_url=aws_endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    client.create_bucket(Bucket="lending-docs")
+    sent: list = []
+    client.meta.events.register(
+        "before-sign.s3.PutObject", lambda request, **_: sent.append(request)
+    )
+
+    steps.upload_docs(tmp_path, "s3://lending-docs/site", OWNER, client)
+
+    assert len(sent) == len(steps.DOCS_FILES)
+    assert all(r.headers.get("x-amz-expected-bucket-owner") == OWNER for r in sent)
+    stored = client.list_objects_v2(Bucket="lending-docs", Prefix="site/")["Contents"]
+    assert {item["Key"] for item in stored} == {f"site/{n}" for n in steps.DOCS_FILES}
+    sent.clear()
+    with pytest.raises(steps.StepFailed, match="needs BANK_LAKE_BUCKET_OWNER"):
+        steps.upload_docs(tmp_path, "s3://lending-docs/site", None, client)
+    assert sent == []

@@ -241,8 +241,23 @@ def test_uploads_ask_for_kms_and_every_request_names_the_bucket_owner(
 def test_without_a_key_id_uploads_still_ask_for_kms(monkeypatch: pytest.MonkeyPatch) -> None:
     """The bucket's default key then; the bucket policy refuses uploads without the header."""
     monkeypatch.delenv("BANK_LAKE_KMS_KEY_ID", raising=False)
-    monkeypatch.delenv("BANK_LAKE_BUCKET_OWNER", raising=False)
-    assert upload_arguments() == {"ServerSideEncryption": "aws:kms"}
+    monkeypatch.setenv("BANK_LAKE_BUCKET_OWNER", "123456789012")
+    assert upload_arguments() == {
+        "ServerSideEncryption": "aws:kms",
+        "ExpectedBucketOwner": "123456789012",
+    }
+
+
+def test_without_the_bucket_owner_nothing_is_generated_or_sent(
+    s3_env: dict[str, str], bucket: str
+) -> None:
+    """Bucket names are global: without the lake account's id a request could reach a
+    bucket of the same name in another account, so none is made (it used to be optional)."""
+    env = {k: v for k, v in s3_env.items() if k != "BANK_LAKE_BUCKET_OWNER"}
+    result = run(GENERATOR, "--output", f"s3://{bucket}/raw", env=env)
+    assert result.returncode == 1
+    assert "BANK_LAKE_BUCKET_OWNER is not set" in result.stderr
+    assert keys(s3_env, bucket) == set()
 
 
 @pytest.mark.parametrize(
