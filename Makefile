@@ -216,6 +216,9 @@ LOCKS := requirements.txt:requirements-lock.txt \
 	requirements-infra.txt:requirements-infra-lock.txt \
 	requirements-airflow.txt:requirements-airflow-lock.txt \
 	requirements-lock-tools.txt:requirements-lock-tools-lock.txt
+# pip-compile writes a pin with an extra (uvicorn[standard]==...) alone; pip 23.2, Python
+# 3.11's, then refuses a dependency's plain `uvicorn>=...` as unpinned. After `make lock`,
+# add the plain pin with the same hashes under each (test_requirements_lock.py names them).
 PIP_COMPILE := $(LOCK_VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe \
 	--no-strip-extras --no-emit-index-url --no-emit-find-links
 
