@@ -94,6 +94,7 @@ def test_prod_target_parses_with_credentials_from_the_environment(
         REDSHIFT_DATABASE="analytics",
         REDSHIFT_USER="ci",
         DBT_ENV_SECRET_REDSHIFT_PASSWORD="not-a-real-password",
+        BANK_LAKE_S3_URI="s3://example-lake/raw",  # no fallback lake (SECURITY.md, finding 10)
     )
     result = run_dbt("parse", "--target", "prod", "--target-path", str(tmp_path), env=env)
     assert result.returncode == 0, result.stdout[-3000:]

@@ -89,7 +89,11 @@ def pg_marts(postgres: server.Server) -> dict[str, list[dict]]:
     env = postgres.libpq_env()
     with (
         psycopg2.connect(
-            host=env["PGHOST"], port=env["PGPORT"], user=env["PGUSER"], dbname=env["PGDATABASE"]
+            host=env["PGHOST"],
+            port=env["PGPORT"],
+            user=env["PGUSER"],
+            password=env["PGPASSWORD"],
+            dbname=env["PGDATABASE"],
         ) as connection,
         connection.cursor() as cursor,
     ):
