@@ -1,7 +1,7 @@
 {#
     The body of a pseudonym table (models/intermediate/pseudonymisation/): one row per
-    value of `column` ever delivered, with its pseudonym, the keyed hash of
-    '<domain>|<value>'. The domain keeps the pseudonyms of different identifiers apart: a
+    value of `column` ever delivered, with its pseudonym, the HMAC of '<domain>|<value>'
+    (pseudonym). The domain keeps the pseudonyms of different identifiers apart: a
     loan and a borrower with the same number get different pseudonyms. Hashed once, when
     the value first appears, and stored with the version of the pseudonyms (the key and
     this code). Incremental: a run hashes the values of the partitions it deduplicated
@@ -39,15 +39,11 @@ new_values as (
 pseudonymised as (
 
     select
-        new_values.{{ column }},
-        {{ keyed_hash(
-            "'" ~ domain ~ "|' || cast(new_values." ~ column ~ " as varchar)",
-            'pseudonymisation_key.pseudonymisation_key'
-        ) }} as {{ domain }}_pseudonym,
+        {{ column }},
+        {{ pseudonym("'" ~ domain ~ "|' || cast(" ~ column ~ " as varchar)") }} as {{ domain }}_pseudonym,
         {{ pseudonym_version() }} as pseudonym_version,
         {{ this_run_timestamp() }} as pseudonymised_at
     from new_values
-    cross join {{ pseudonymisation_key_relation() }} as pseudonymisation_key
 
 )
 

@@ -40,6 +40,10 @@
             "an IAM role ARN (arn:aws:iam::<account>:role/<name>), never 'default' (a"
             ~ " warehouse's default role is usable by every one of its users)"
         ),
+        'REDSHIFT_PSEUDONYM_FUNCTION': (
+            '[a-z_][a-z0-9_]{0,126}[.][a-z_][a-z0-9_]{0,126}',
+            'a function named <schema>.<function>, each a plain lowercase identifier'
+        ),
         'BANK_RAW_DATA_PATH': local_path,
         'DBT_DUCKDB_PATH': local_path,
     }) }}

@@ -6,7 +6,7 @@
         dbt run-operation drop_ci_schemas --target prod
 
     A build writes to several schemas per target schema (dbt_project.yml's +schema per
-    layer, the marts' audit copies, stored test failures, the pseudonymisation key's):
+    layer, the marts' audit copies, stored test failures):
     build_schemas() lists them from the project itself, so a new one is covered.
 
     The guard that matters is the database's, not this code (which a pull request can
@@ -17,10 +17,7 @@
 #}
 
 {% macro build_schemas() -%}
-    {%- set schemas = [
-        target.schema ~ '_audit',
-        pseudonymisation_key_relation().schema,
-    ] -%}
+    {%- set schemas = [target.schema ~ '_audit'] -%}
     {%- for node in graph.nodes.values() if node.package_name == project_name -%}
         {%- if node.resource_type in ('model', 'seed', 'snapshot') -%}
             {%- do schemas.append(node.schema) -%}

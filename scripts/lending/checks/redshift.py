@@ -48,6 +48,7 @@ OFFLINE_ENV = {
     "REDSHIFT_ENGINEER_ROLE": "engineers",
     "BANK_LAKE_S3_URI": "s3://offline-check-lake/raw",
     "BANK_LAKE_CATALOG_DATABASE": "offline_check_raw",
+    "REDSHIFT_PSEUDONYM_FUNCTION": "pseudonymisation.pseudonym_production",
 }
 ENV_PREFIXES = ("REDSHIFT_", "DBT_ENV_SECRET_", "BANK_LAKE_")
 CHECKED_RESOURCES = ("model", "test", "analysis", "snapshot")

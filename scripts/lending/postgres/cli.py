@@ -7,7 +7,8 @@ lending-pg build    load, then `dbt build --target pg` (extra arguments go to db
                     server the libpq variables point at when one answers there, else on
                     the one `up` started, else on a throwaway server it starts and stops;
                     pseudonymised with LENDING_PSEUDONYMISATION_KEY, else with a key of
-                    this machine's own (data/pg-pseudonymisation.key, made on first use)
+                    this machine's own (data/pg-pseudonymisation.key, made on first use),
+                    handed to dbt's sessions in PGOPTIONS (lending.pseudonyms)
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from pathlib import Path
 
 import psycopg2
 
-from lending import settings
+from lending import pseudonyms, settings
 from lending.postgres import loader, server
 
 LOCAL_SERVER = settings.PROJECT_ROOT / ".pg"
@@ -98,13 +99,20 @@ def local_key() -> str:
     return path.read_text().strip()
 
 
-def build(env: dict[str, str], raw: Path, dbt_args: list[str]) -> int:
+def build_key() -> str:
+    """The key of a build: LENDING_PSEUDONYMISATION_KEY, else this machine's own; checked
+    before any server is reached."""
+    key = os.environ.get(pseudonyms.KEY_VARIABLE) or local_key()
+    return pseudonyms.checked_key(key, engine="postgres")
+
+
+def build(env: dict[str, str], raw: Path, dbt_args: list[str], key: str) -> int:
     if load(env, raw) != 0:
         return 1
     # A target folder of its own: switching profiles in one would defeat partial parsing.
     run_env = {"DBT_TARGET_PATH": str(settings.target_path() / "pg"), **os.environ, **env}
-    if not run_env.get("LENDING_PSEUDONYMISATION_KEY"):
-        run_env["LENDING_PSEUDONYMISATION_KEY"] = local_key()
+    run_env.pop(pseudonyms.KEY_VARIABLE, None)  # dbt needs only what the session is given
+    run_env["PGOPTIONS"] = pseudonyms.postgres_options(key, run_env.get("PGOPTIONS", ""))
     result = subprocess.run([DBT, "build", "--target", "pg", *dbt_args], env=run_env, check=False)
     return result.returncode
 
@@ -135,10 +143,11 @@ def main(argv: list[str] | None = None) -> int:
             server.stop(LOCAL_SERVER)
             print(f"Stopped and removed the server in {LOCAL_SERVER}.")
             return 0
+        key = build_key() if args.command == "build" else ""
         with a_server() as env:
             if args.command == "load":
                 return load(env, args.raw_data)
-            return build(env, args.raw_data, dbt_args)
-    except server.ServerError as error:
+            return build(env, args.raw_data, dbt_args, key)
+    except (server.ServerError, pseudonyms.UnfitKey) as error:
         print(f"lending-pg: {error}", file=sys.stderr)
         return 1

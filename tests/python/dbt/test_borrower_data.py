@@ -1,14 +1,14 @@
-"""Borrower data: analysts' marts carry pseudonyms (a keyed SHA-256 of the bank's id, the key
-from the environment), never the identifier; distinct borrowers stay distinct; the key
-never reaches SQL text, logs or artifacts; a new key republishes every pseudonym; the prod
-target refuses to build without a proper key; and the raw rejected rows are published to
-the engineers' quarantine schema, not the analysts'."""
+"""Borrower data: analysts' marts carry pseudonyms (the HMAC-SHA256 of the bank's id under a
+key from the environment), never the identifier; distinct borrowers stay distinct; the key
+reaches no table, SQL text, log or artifact; a new key republishes every pseudonym; a build
+stops when its session cannot pseudonymise; and the raw rejected rows are published to the
+engineers' quarantine schema, not the analysts'."""
 
 from __future__ import annotations
 
-import base64
 import copy
 import hashlib
+import hmac
 import json
 import secrets
 import subprocess
@@ -18,7 +18,6 @@ import duckdb
 import pytest
 
 from conftest import (
-    PROJECT_ROOT,
     build_env,
     command,
     generated,
@@ -26,10 +25,8 @@ from conftest import (
     run_command,
     run_offline_dbt,
 )
-from lending.checks.redshift import offline_env
+from lending.pseudonyms import padded_keys
 
-DEVELOPMENT_KEY = "development-only-key-it-protects-nothing"
-WEAK = "LENDING_PSEUDONYMISATION_KEY must be 256 bits or more drawn at random"
 # The published rows beside the validations they show: the bank's ids and the pseudonyms.
 PUBLISHED_ROWS = """
     from main.fct_transactions as published
@@ -50,12 +47,9 @@ def query(database: Path, sql: str) -> list[tuple]:
         return con.execute(sql).fetchall()
 
 
-def files_holding(root: Path, text: str) -> list[Path]:
-    return [
-        path
-        for path in root.rglob("*")
-        if path.is_file() and path.suffix != ".duckdb" and text.encode() in path.read_bytes()
-    ]
+def files_holding(root: Path, secret: bytes) -> list[Path]:
+    """The files under `root`, the warehouse's own included, that hold `secret`."""
+    return [path for path in root.rglob("*") if path.is_file() and secret in path.read_bytes()]
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +89,7 @@ def keyed(tmp_path_factory: pytest.TempPathFactory, dbt_env: dict[str, str]) -> 
 
 
 def keyed_hash(key: str, bank_id: int, domain: str = "borrower") -> str:
-    return hashlib.sha256(f"{key}|{domain}|{bank_id}".encode()).hexdigest()
+    return hmac.new(key.encode(), f"{domain}|{bank_id}".encode(), hashlib.sha256).hexdigest()
 
 
 @pytest.mark.slow
@@ -152,13 +146,38 @@ def test_a_key_reaches_analysts_only_with_a_build_that_publishes(keyed: dict) ->
 
 
 @pytest.mark.slow
-def test_the_key_is_in_no_sql_text_log_or_artifact(keyed: dict) -> None:
+def test_the_key_is_in_no_table_sql_text_log_or_artifact(keyed: dict) -> None:
+    """Neither the key nor its padded forms (what the session is handed), as text or
+    bytes, in any file of the build: the DuckDB warehouse, compiled SQL, logs, artifacts."""
     root = keyed["root"]
     for key in (*keyed["keys"], keyed["unpublished_key"]):
-        assert files_holding(root, key) == []
-    # Where it is: the private schema, which no role is granted: the latest build's key.
-    (stored,) = query(root / "warehouse.duckdb", "from main_private.pseudonymisation_key")
-    assert stored == (keyed["unpublished_key"],)
+        secrets_written = [key.encode(), *padded_keys(key)]
+        secrets_written += [padded.hex().encode() for padded in padded_keys(key)]
+        for secret in secrets_written:
+            assert files_holding(root, secret) == []
+    # The schema that held it before (issue 25) is not made again.
+    assert not query(
+        root / "warehouse.duckdb",
+        "select schema_name from information_schema.schemata where schema_name like '%private'",
+    )
+
+
+@pytest.mark.slow
+def test_a_weak_key_stops_dbt_before_any_sql(tmp_path: Path, dbt_env: dict[str, str]) -> None:
+    """The plugin checks the key when dbt loads the profile (lending.pseudonyms)."""
+    key = "a" * 64
+    result = run_command(
+        command("dbt"), "build", "--select", "dim_countries",
+        "--target-path", tmp_path / "target", "--log-path", tmp_path / "logs",
+        env=dict(dbt_env, LENDING_PSEUDONYMISATION_KEY=key,
+                 DBT_DUCKDB_PATH=str(tmp_path / "warehouse.duckdb")),
+    )  # fmt: skip
+    assert result.returncode != 0
+    assert "must be 256 bits or more drawn at random" in result.stdout, result.stdout[-2000:]
+    assert key not in result.stdout
+    assert not (tmp_path / "warehouse.duckdb").exists() or not query(
+        tmp_path / "warehouse.duckdb", "select * from information_schema.tables"
+    )
 
 
 def compile_for_prod(tmp_path: Path, sql: str, **env: str) -> subprocess.CompletedProcess:
@@ -171,54 +190,32 @@ def compile_for_prod(tmp_path: Path, sql: str, **env: str) -> subprocess.Complet
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    ("key", "message"),
+    ("function", "message"),
     [
-        (None, "LENDING_PSEUDONYMISATION_KEY is not set: the prod target (redshift)"),
-        ("short'; drop table x; --", WEAK),
-        ("a" * 64, WEAK),  # 256 bits written, none of them random
-        ("0123456789abcdef" * 3 + "0123456789abcde", WEAK),  # 252 bits
-        (DEVELOPMENT_KEY, "LENDING_PSEUDONYMISATION_KEY is the development key"),
+        ("", "REDSHIFT_PSEUDONYM_FUNCTION is not set: it names the Lambda function"),
+        ("pseudonymisation.x(1); drop table y; --", "REDSHIFT_PSEUDONYM_FUNCTION must be"),
+        ("pseudonym_production", "REDSHIFT_PSEUDONYM_FUNCTION must be a function named"),
     ],
-    ids=["missing", "malformed", "repeated", "short", "development"],
+    ids=["missing", "hostile", "no-schema"],
 )
-def test_the_prod_target_refuses_no_key_or_a_weak_one(
-    tmp_path: Path, key: str | None, message: str
+def test_redshift_refuses_to_pseudonymise_without_its_function(
+    tmp_path: Path, function: str, message: str
 ) -> None:
-    """pseudonymisation_key() is what the build's on-run-start hook stores, before any SQL
-    of its own runs; compiled here offline."""
-    env = {} if key is None else {"LENDING_PSEUDONYMISATION_KEY": key}
-    result = compile_for_prod(tmp_path, "select {{ pseudonymisation_key() | length }}", **env)
+    result = compile_for_prod(
+        tmp_path, """select {{ pseudonym("'loan|1'") }}""", REDSHIFT_PSEUDONYM_FUNCTION=function
+    )
     assert result.returncode != 0
     assert message in result.stdout, result.stdout[-2000:]
-    if key:
-        assert key not in result.stdout  # never echoed
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("written", ["hex", "base64"])
-def test_the_prod_target_takes_a_proper_key(tmp_path: Path, written: str) -> None:
-    # Drawn here, not in the ids: both xdist workers must collect the same tests.
-    random = secrets.token_bytes(32)
-    key = random.hex() if written == "hex" else base64.b64encode(random).decode()
+def test_redshift_pseudonymises_with_its_lambda_function(tmp_path: Path) -> None:
     result = compile_for_prod(
-        tmp_path, "select {{ pseudonymisation_key() | length }}", LENDING_PSEUDONYMISATION_KEY=key
-    )
-    assert result.returncode == 0, result.stdout[-2000:]
-
-
-@pytest.mark.slow
-def test_every_target_but_duckdb_refuses_to_build_without_a_key(tmp_path: Path) -> None:
-    """The pg target, say: not only the one named prod."""
-    without_key = {k: v for k, v in offline_env().items() if k != "LENDING_PSEUDONYMISATION_KEY"}
-    result = run_command(
-        command("dbt"), "compile", "--target", "pg", "--no-introspect", "--no-populate-cache",
-        "--inline", "select {{ pseudonymisation_key() | length }}",
-        "--target-path", tmp_path / "target", "--log-path", tmp_path / "logs",
-        env=without_key | {"DBT_PROFILES_DIR": str(PROJECT_ROOT), "PGHOST": "127.0.0.1",
-                            "PGPORT": "1", "PGUSER": "nobody", "PGDATABASE": "nothing"},
+        tmp_path, """select {{ pseudonym("'loan|1'") }}""",
+        REDSHIFT_PSEUDONYM_FUNCTION="pseudonymisation.pseudonym_ci",
     )  # fmt: skip
-    assert result.returncode != 0
-    assert "LENDING_PSEUDONYMISATION_KEY is not set: the pg target (postgres)" in result.stdout
+    assert result.returncode == 0, result.stdout[-2000:]
+    assert "pseudonymisation.pseudonym_ci(cast('loan|1' as varchar(256)))" in result.stdout
 
 
 @pytest.fixture(scope="module")

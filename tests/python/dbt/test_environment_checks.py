@@ -18,13 +18,12 @@ CHECKS = PROJECT_ROOT / "macros" / "settings" / "check_environment.sql"
 ENV_VAR = re.compile(r"env_var\(\s*['\"]([A-Z][A-Z0-9_]*)['\"]")
 # Read by the project but never pasted into SQL: connection parameters of the profiles
 # (the pg target's libpq variables but PGDATABASE, which names every relation), the DuckDB
-# configuration (passed to duckdb.connect, not to SQL), and the pseudonymisation key (a
-# bound parameter, checked on its own).
+# configuration (passed to duckdb.connect, not to SQL).
 NEVER_IN_SQL = {
     "REDSHIFT_AUTH_METHOD", "REDSHIFT_HOST", "REDSHIFT_PORT", "REDSHIFT_USER",
     "DBT_ENV_SECRET_REDSHIFT_PASSWORD", "REDSHIFT_CLUSTER_ID", "REDSHIFT_SERVERLESS",
     "REDSHIFT_SERVERLESS_WORKGROUP", "REDSHIFT_REGION", "DBT_DUCKDB_MEMORY_LIMIT",
-    "DBT_DUCKDB_TEMP_DIRECTORY", "LENDING_PSEUDONYMISATION_KEY",
+    "DBT_DUCKDB_TEMP_DIRECTORY",
     "PGHOST", "PGPORT", "PGUSER", "PGPASSWORD",
 }  # fmt: skip
 # What a reviewer tried: each would have ended its identifier or string and run its own SQL.
@@ -40,6 +39,7 @@ HOSTILE = {
     "BANK_LAKE_S3_URI": "s3://lake/raw' iam_role default --",
     "REDSHIFT_SPECTRUM_ROLE_ARN": "default; drop table bank_lake.transactions",
     "DBT_DUCKDB_PATH": 'data/x".duckdb',
+    "REDSHIFT_PSEUDONYM_FUNCTION": "pseudonymisation.pseudonym_production('x'), sha2('x', 256",
 }
 
 

@@ -103,12 +103,12 @@ def test_the_changed_model_and_everything_downstream_is_selected_and_nothing_els
 # --- The pull request's schemas, and what --defer reads from production -------------------
 # On DuckDB, with a production build and a pull request's build in one warehouse file: the
 # schemas CI creates are exactly those its build writes, its deferred refs read production's
-# published marts (never the audit copies or the key, which CI is not granted on Redshift:
-# emptied here, so reading them would fail), and dropping CI's schemas leaves production.
+# published marts (never the audit copies, which CI is not granted on Redshift: emptied
+# here, so reading them would fail), and dropping CI's schemas leaves production.
 
 CI_SCHEMA = "ci_pr_7"
 CHANGED_MART = Path("models/marts/lending/fct_country_monthly.sql")
-NOT_GRANTED_TO_CI = ("main_audit", "main_quarantine_audit", "main_private", "main_dbt_test__audit")
+NOT_GRANTED_TO_CI = ("main_audit", "main_quarantine_audit", "main_dbt_test__audit")
 # Read only by the published fct_transactions view, which on Redshift (and PostgreSQL) reads
 # it with its owner's privileges, not CI's; DuckDB has no owners, so it stays.
 READ_AS_THE_VIEWS_OWNER = {("main_audit", "published_versions")}

@@ -1,7 +1,9 @@
 """The whole project on PostgreSQL, the engine closest to Redshift that runs here: seeds,
 every model (the incremental ones through their real is_incremental() path), every data
 test and unit test, and the publication; then every published mart equals DuckDB's built
-from the same files, after a full build and after a month appended incrementally to both.
+from the same files, after a full build and after a month appended incrementally to both
+(the pseudonyms too: one key, the same HMAC on both engines). The server logs every
+statement meanwhile, and no log line holds the key.
 
 Counts and money must be exact; rates and ratios equal to 1e-9. A difference names the
 mart, the row's key and the column.
@@ -11,8 +13,10 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import secrets
 import shutil
+import subprocess
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -22,6 +26,7 @@ import psycopg2
 import pytest
 
 from conftest import BOOKKEEPING_COLUMNS, ProjectCopy, command, project_copy, run_generator
+from lending import pseudonyms
 from lending.postgres import cli, loader, server
 
 PG_SCHEMA = "analytics"  # the pg target's schema (profiles.yml)
@@ -30,8 +35,16 @@ RELATIVE = 1e-9
 
 @pytest.fixture(scope="module")
 def postgres() -> Iterator[server.Server]:
-    """A throwaway PostgreSQL server for this module, stopped and removed afterwards."""
+    """A throwaway PostgreSQL server for this module, stopped and removed afterwards, that
+    logs every statement and connection (the key must reach neither)."""
     with server.throwaway() as started:
+        connection = connect(started)
+        connection.autocommit = True
+        with connection.cursor() as cursor:
+            cursor.execute("alter system set log_statement = 'all'")
+            cursor.execute("alter system set log_connections = on")
+            cursor.execute("select pg_reload_conf()")
+        connection.close()
         yield started
 
 
@@ -46,7 +59,7 @@ def engines(
     generated = run_generator("--transactions", "3000", "--seed", "11", "--output", str(raw))
     assert generated.returncode == 0, generated.stderr
     # One key for both: the same identifier gets the same pseudonym on every engine.
-    key = {"LENDING_PSEUDONYMISATION_KEY": secrets.token_hex(32)}
+    key = {pseudonyms.KEY_VARIABLE: secrets.token_hex(32)}
     duck = project_copy(root, raw, dbt_env | key)
     pg = ProjectCopy(
         project=duck.project,
@@ -70,6 +83,8 @@ def engines(
             "pg_results": json.loads((root / "pg-target" / "run_results.json").read_text()),
         }
     steps["keys"] = mart_keys(duck.manifest())
+    steps["pseudonymisation_key"] = key[pseudonyms.KEY_VARIABLE]
+    steps["server_log"] = (postgres.folder / "server.log").read_text()
     return steps
 
 
@@ -85,18 +100,19 @@ def duck_marts(database: Path) -> dict[str, list[dict]]:
         }
 
 
-def pg_marts(postgres: server.Server) -> dict[str, list[dict]]:
+def connect(postgres: server.Server) -> psycopg2.extensions.connection:
     env = postgres.libpq_env()
-    with (
-        psycopg2.connect(
-            host=env["PGHOST"],
-            port=env["PGPORT"],
-            user=env["PGUSER"],
-            password=env["PGPASSWORD"],
-            dbname=env["PGDATABASE"],
-        ) as connection,
-        connection.cursor() as cursor,
-    ):
+    return psycopg2.connect(
+        host=env["PGHOST"],
+        port=env["PGPORT"],
+        user=env["PGUSER"],
+        password=env["PGPASSWORD"],
+        dbname=env["PGDATABASE"],
+    )
+
+
+def pg_marts(postgres: server.Server) -> dict[str, list[dict]]:
+    with connect(postgres) as connection, connection.cursor() as cursor:
         cursor.execute(
             "select table_name, table_schema from information_schema.tables "
             "where table_schema in %s and table_type in ('BASE TABLE', 'VIEW')",
@@ -196,6 +212,59 @@ def test_every_published_mart_is_the_same_on_both_engines(engines: dict, step: s
     assert all(duck[mart] for mart in ("fct_transactions", "fct_country_monthly"))
     found = differences(duck, pg, engines["keys"])
     assert not found, "\n".join(found[:30])
+
+
+@pytest.mark.slow
+def test_the_key_reaches_no_statement_or_log_line_on_postgres(engines: dict) -> None:
+    """The session gets the key's padded forms in its start-up packet (PGOPTIONS), which
+    the server logs neither with the statements nor with the connections."""
+    log = engines["server_log"]
+    assert "connection authorized" in log
+    # The statements that hashed were logged, by the name of the setting only.
+    assert "current_setting('lending.pseudonym_outer')" in log
+    key = engines["pseudonymisation_key"]
+    for secret in (key, *(padded.hex() for padded in pseudonyms.padded_keys(key))):
+        assert secret not in log
+
+
+@pytest.mark.slow
+def test_a_plain_dbt_build_on_postgres_stops_without_the_key(
+    tmp_path: Path, dbt_env: dict[str, str], postgres: server.Server
+) -> None:
+    """Without `lending-pg build`, the session has no key: the first hook says what to do,
+    before any model runs."""
+    result = subprocess.run(
+        [command("dbt"), "run", "--target", "pg", "--select", "dim_countries",
+         "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")],
+        env=dict(dbt_env, **postgres.libpq_env()), capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode != 0
+    assert "This PostgreSQL session has no pseudonymisation key" in result.stdout, result.stdout
+    assert "1 of 1 START" not in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("key", "message"),
+    [
+        ("short'; drop table x; --", "must be 256 bits or more drawn at random"),
+        ("a" * 64, "must be 256 bits or more drawn at random"),  # 256 bits written, none random
+        ("0123456789abcdef" * 3 + "0123456789abcde", "must be 256 bits or more"),  # 252 bits
+        (pseudonyms.DEVELOPMENT_KEY, "is the development key, which protects nothing"),
+    ],
+    ids=["malformed", "repeated", "short", "development"],
+)
+def test_lending_pg_build_refuses_a_weak_key_before_touching_a_server(
+    key: str, message: str
+) -> None:
+    # Port 1: nothing answers there, so a build that tried to load would fail otherwise.
+    env = {"PGHOST": "127.0.0.1", "PGPORT": "1", pseudonyms.KEY_VARIABLE: key}
+    result = subprocess.run(
+        [command("lending-pg"), "build"], env=dict(os.environ, **env),
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert message in result.stderr
+    assert key not in result.stderr + result.stdout
 
 
 def test_a_difference_names_the_mart_the_key_and_the_column() -> None:
