@@ -10,9 +10,8 @@
 #   rejected rows are published; dbt grants select on those marts at every build.
 # - slim CI (the CI role, user IAMR:<its name>): reads what `dbt build --defer` reads from
 #   production (the external schema and the schemas dbt builds into, never the audit
-#   copies or <marts>_private, where the pseudonymisation key is); creates ci_* schemas only
-#   through ci_admin.create_ci_schema, and drops only the ci_* schemas it owns.
-# - nobody but the deploy identity reads <marts>_private (dbt creates it; no grant names it).
+#   copies); creates ci_* schemas only through ci_admin.create_ci_schema, and drops only the
+#   ci_* schemas it owns.
 # - analysts and engineers are kept apart: no grant gives analysts anything in the
 #   quarantine schema, nor engineers anything in the marts schema, and neither role is
 #   granted to the other (tests/python/infra/test_grants.py). That no person holds both is
@@ -43,7 +42,7 @@ locals {
   quarantine_schema   = "${var.marts_schema}_quarantine"
   # What a deferred build reads: the unmodified parents of what a pull request changed
   # (any layer), production's published marts (the quarantine's for the reconciliation
-  # tests), never their audit copies (a build in progress) nor <marts>_private.
+  # tests), never their audit copies (a build in progress).
   ci_read_schemas = "${var.marts_schema}, ${local.staging_schema}, ${local.intermediate_schema}, ${local.seeds_schema}, ${local.quarantine_schema}"
 }
 

@@ -21,7 +21,7 @@ SPECTRUM_ROLE = "arn:aws:iam::123456789012:role/x"  # the stand-ins statements()
 INVOKER_ROLE = "arn:aws:iam::123456789012:role/invoker-{}"
 PSEUDONYM_FUNCTION = "pseudonymisation.pseudonym_{}(varchar)"
 # What a deferred slim-CI build reads: the schemas dbt builds production into (the layers
-# and the published marts), never the audit copies nor {marts_schema}_private (the key).
+# and the published marts), never the audit copies.
 CI_READS = (
     "{marts_schema}, {marts_schema}_staging, {marts_schema}_intermediate, {marts_schema}_seeds,"
     " {marts_schema}_quarantine"
@@ -325,7 +325,7 @@ def test_the_schemas_ci_reads_are_the_ones_dbt_builds_production_into(config, tm
     }
     granted = set(resolve(config, "${local.ci_read_schemas}").split(", "))
     assert built == granted
-    assert not any(schema.endswith(("_audit", "_private")) for schema in granted)
+    assert not any(schema.endswith("_audit") for schema in granted)
 
 
 # --- Pseudonyms ---------------------------------------------------------------------------
