@@ -160,7 +160,7 @@ data "aws_iam_policy_document" "pseudonym_invoker_trust" {
       identifiers = ["redshift.amazonaws.com", "redshift-serverless.amazonaws.com"]
     }
     condition {
-      test     = "StringEquals"
+      test     = "StringLike"
       variable = "sts:ExternalId"
       values = [
         "${local.workgroup_db_user_arn}/${var.admin_username}",

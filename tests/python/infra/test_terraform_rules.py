@@ -264,14 +264,14 @@ BROKEN_COPIES = [
         'variable = "sts:ExternalId"',
         'variable = "aws:SourceAccount"',
         'data.aws_iam_policy_document.pseudonym_invoker_trust["production"]: trusts Redshift '
-        "without a StringEquals sts:ExternalId",
+        "without a StringLike sts:ExternalId",
     ),
     (
         redshift_role_problems,
         "iam_redshift.tf",
         'variable = "sts:ExternalId"',
         'variable = "aws:SourceAccount"',
-        "data.aws_iam_policy_document.spectrum_trust: trusts Redshift without a StringEquals "
+        "data.aws_iam_policy_document.spectrum_trust: trusts Redshift without a StringLike "
         "sts:ExternalId",
     ),
     (
@@ -292,8 +292,8 @@ BROKEN_COPIES = [
     (
         redshift_role_problems,
         "iam_redshift.tf",
-        ':dbuser:${local.name}"',
-        ':dbuser:*"',
+        '-????????-????-????-????-????????????"',
+        '-*"',
         "local.workgroup_db_user_arn: not a dbuser ARN of the workgroup",
     ),
     (
