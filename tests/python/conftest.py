@@ -80,6 +80,7 @@ def raw(default_dataset: Path) -> duckdb.DuckDBPyConnection:
         ("transactions", "{'year': 'integer', 'month': 'integer'}"),
         ("economic_indicators", "{'year': 'integer'}"),
         ("demographics", "{'year': 'integer'}"),
+        ("loans", "{'year': 'integer'}"),
     ):
         con.execute(
             f"create view {name} as select * from read_parquet("
