@@ -1,6 +1,8 @@
 # The orchestrator (Airflow, issue 12) assumes this role to run the production pipeline:
 # wait for the month's delivery, run dbt on the workgroup (it is the deploy identity, see
 # redshift_grants.tf), publish the dbt artifacts and the run metrics, alert on failure.
+# Not the pseudonymisation key: on Redshift the warehouse asks a function that holds it
+# (pseudonymiser.tf), so neither the workers nor dbt ever read it.
 
 data "aws_iam_policy_document" "orchestrator_trust" {
   statement {
@@ -19,7 +21,6 @@ data "aws_iam_policy_document" "orchestrator" {
     data.aws_iam_policy_document.publish_alerts.json, # the DAG's failure callback
     data.aws_iam_policy_document.key_use["decrypt_the_lake"].json,
     data.aws_iam_policy_document.key_use["encrypt_the_artifacts"].json,
-    data.aws_iam_policy_document.key_use["decrypt_the_pseudonymisation_key"].json,
     data.aws_iam_policy_document.key_use["encrypt_for_the_alerts_topic"].json,
   ]
 
@@ -39,14 +40,6 @@ data "aws_iam_policy_document" "orchestrator" {
     sid       = "PublishTheDbtArtifacts"
     actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
     resources = ["${aws_s3_bucket.lake.arn}/${var.artifacts_prefix}/*"]
-  }
-
-  # The pseudonymisation key, which dbt needs to build the marts (secrets.tf), decrypted
-  # through Secrets Manager (key_use above).
-  statement {
-    sid       = "ReadThePseudonymisationKey"
-    actions   = ["secretsmanager:GetSecretValue"]
-    resources = [aws_secretsmanager_secret.pseudonymisation_key.arn]
   }
 
   # PutMetricData has no resource-level permissions: AWS requires "*". The condition keeps

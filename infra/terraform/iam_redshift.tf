@@ -5,9 +5,12 @@
 locals {
   # A database user of the workgroup as Redshift names it when it assumes a role for that
   # user (AWS, Redshift Management Guide, "Restricting access to IAM roles": for
-  # Serverless arn:aws:redshift:<region>:<account>:dbuser:<workgroup name>/<user>). The
-  # workgroup's name is written out, as the workgroup resource depends on this role.
-  workgroup_db_user_arn = "arn:${local.partition}:redshift:${local.region}:${local.account_id}:dbuser:${local.name}"
+  # Serverless arn:aws:redshift:<region>:<account-id>:dbuser:serverless-<account-id>-<workgroup-id>/<user>).
+  # The workgroup's id is AWS's, known only once the workgroup exists, and the workgroup
+  # depends on these roles (through the namespace): a pattern stands for it, one character
+  # per '?' of a UUID, so the trusts use StringLike. It matches the named users of this
+  # account's serverless workgroups in this region, of which the project makes one.
+  workgroup_db_user_arn = "arn:${local.partition}:redshift:${local.region}:${local.account_id}:dbuser:serverless-${local.account_id}-????????-????-????-????-????????????"
 }
 
 data "aws_iam_policy_document" "spectrum_trust" {
@@ -24,7 +27,7 @@ data "aws_iam_policy_document" "spectrum_trust" {
     # deploy identity (builds, stages the external tables) and slim CI (reads the external
     # schema for a deferred build). Never the analysts or the engineers.
     condition {
-      test     = "StringEquals"
+      test     = "StringLike"
       variable = "sts:ExternalId"
       values = [
         "${local.workgroup_db_user_arn}/${var.admin_username}",

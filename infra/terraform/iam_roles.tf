@@ -1,6 +1,6 @@
 # Every role, by key: who may assume it (its trust document) and what it may do (one
 # inline policy), both written in the role's own file: iam_ci.tf, iam_orchestrator.tf,
-# iam_redshift.tf, watchdog.tf. Sessions last an hour unless a role says otherwise.
+# iam_redshift.tf, pseudonymiser.tf, watchdog.tf. Sessions last an hour unless a role says otherwise.
 
 locals {
   # The roles that sign in to the database (as IAMR:<name>), by name here: the Spectrum
@@ -29,6 +29,26 @@ locals {
       description = "Assumed by Redshift Serverless to read ${local.bank_lake_s3_uri} and the ${var.catalog_database_name} Glue database"
       trust       = data.aws_iam_policy_document.spectrum_trust.json
     }
+    pseudonymiser_production = {
+      name        = local.pseudonymisers.production.function_name
+      description = "Execution role of the production pseudonym function: reads production's key"
+      trust       = data.aws_iam_policy_document.pseudonymiser_trust.json
+    }
+    pseudonymiser_ci = {
+      name        = local.pseudonymisers.ci.function_name
+      description = "Execution role of slim CI's pseudonym function: reads CI's key"
+      trust       = data.aws_iam_policy_document.pseudonymiser_trust.json
+    }
+    pseudonym_invoker_production = {
+      name        = "${local.name}-pseudonym-invoker-production"
+      description = "Assumed by Redshift Serverless to call the production pseudonym function, for the deploy identity"
+      trust       = data.aws_iam_policy_document.pseudonym_invoker_trust["production"].json
+    }
+    pseudonym_invoker_ci = {
+      name        = "${local.name}-pseudonym-invoker-ci"
+      description = "Assumed by Redshift Serverless to call slim CI's pseudonym function, for the CI identity"
+      trust       = data.aws_iam_policy_document.pseudonym_invoker_trust["ci"].json
+    }
     watchdog = {
       name        = local.watchdog_name
       description = "Execution role of the build watchdog function"
@@ -41,13 +61,19 @@ locals {
     }
   }
 
-  # Apart from local.roles: the schedule's policy names the function, which names its role.
+  # Apart from local.roles: the schedule's and the invokers' policies name a function, which
+  # names its role.
   role_policies = {
     ci                = { name = "slim-ci", policy = data.aws_iam_policy_document.ci.json }
     orchestrator      = { name = "run-the-pipeline", policy = data.aws_iam_policy_document.orchestrator.json }
     spectrum          = { name = "read-raw-lake-and-catalog", policy = data.aws_iam_policy_document.spectrum.json }
     watchdog          = { name = "count-builds-and-alert", policy = data.aws_iam_policy_document.watchdog.json }
     watchdog_schedule = { name = "invoke-the-watchdog", policy = data.aws_iam_policy_document.watchdog_schedule.json }
+
+    pseudonymiser_production     = { name = "read-its-key", policy = data.aws_iam_policy_document.pseudonymiser["production"].json }
+    pseudonymiser_ci             = { name = "read-its-key", policy = data.aws_iam_policy_document.pseudonymiser["ci"].json }
+    pseudonym_invoker_production = { name = "invoke-its-pseudonymiser", policy = data.aws_iam_policy_document.pseudonym_invoker["production"].json }
+    pseudonym_invoker_ci         = { name = "invoke-its-pseudonymiser", policy = data.aws_iam_policy_document.pseudonym_invoker["ci"].json }
   }
 }
 

@@ -1,6 +1,6 @@
 # Statements more than one policy has, written once and composed into each through
 # source_policy_documents: the roles' (iam_ci.tf, iam_orchestrator.tf, iam_redshift.tf,
-# watchdog.tf) and the buckets' and the alerts topic's (s3.tf, monitoring.tf).
+# pseudonymiser.tf, watchdog.tf) and the buckets' and the alerts topic's (s3.tf, monitoring.tf).
 
 data "aws_iam_policy_document" "sign_in_to_the_workgroup" {
   statement {
@@ -29,8 +29,8 @@ locals {
     encrypt_for_the_alerts_topic = {
       sid = "EncryptForTheAlertsTopic", key = "monitoring", service = "sns", actions = ["kms:Decrypt", "kms:GenerateDataKey"]
     }
-    # Lambda decrypts the watchdog's environment with its execution role's permission.
-    decrypt_the_watchdog_environment = {
+    # Lambda decrypts a function's environment with its execution role's permission.
+    decrypt_its_function_environment = {
       sid = "DecryptItsEnvironment", key = "monitoring", service = "lambda", actions = ["kms:Decrypt"]
     }
   }

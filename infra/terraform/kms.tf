@@ -1,9 +1,9 @@
 # Three customer managed keys, rotated yearly: one for the data (the lake, the warehouse,
-# its admin secret), one for monitoring (the alerts topic, log groups), one for the
-# pseudonymisation key's secret alone. Separate keys keep the services that only alert
-# (CloudWatch alarms) away from the key that opens the data, and every identity that may
-# decrypt the lake (Spectrum, the orchestrator, whoever IAM lets use the data key) away
-# from the pseudonymisation key.
+# its admin secret), one for monitoring (the alerts topic, log groups, the functions'
+# environments), one for the pseudonymisation keys' secrets alone. Separate keys keep the
+# services that only alert (CloudWatch alarms) away from the key that opens the data, and
+# every identity that may decrypt the lake (Spectrum, the orchestrator, whoever IAM lets
+# use the data key) away from the pseudonymisation keys.
 
 locals {
   kms_keys = {
@@ -16,7 +16,7 @@ locals {
       policy      = data.aws_iam_policy_document.monitoring_key.json
     }
     pseudonymisation = {
-      description = "${local.name}: the pseudonymisation key's secret, and nothing else"
+      description = "${local.name}: the pseudonymisation keys' secrets, and nothing else"
       policy      = data.aws_iam_policy_document.pseudonymisation_key.json
     }
   }
@@ -79,7 +79,8 @@ data "aws_iam_policy_document" "monitoring_key" {
     }
   }
 
-  # CloudWatch Logs encrypts the watchdog's log group with this key (watchdog.tf).
+  # CloudWatch Logs encrypts the functions' log groups with this key (watchdog.tf,
+  # pseudonymiser.tf).
   statement {
     sid       = "CloudWatchLogsEncryptsTheLogGroups"
     actions   = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]
@@ -96,11 +97,11 @@ data "aws_iam_policy_document" "monitoring_key" {
   }
 }
 
-# The pseudonymisation key's KMS key. Unlike the others, its policy does not hand its use
+# The pseudonymisation keys' KMS key. Unlike the others, its policy does not hand its use
 # to IAM: the account may administer it (so it never becomes unmanageable) but not use it;
-# only the orchestrator may decrypt and only the key custodians (key_custodian_arns)
-# encrypt, both only through Secrets Manager and for this secret
-# (local.pseudonymisation_key_access, secrets.tf). An IAM policy granting kms:* elsewhere in
+# each pseudonym function's role may decrypt its own secret only, and only the key
+# custodians (key_custodian_arns) encrypt, all only through Secrets Manager
+# (local.pseudonymisation_secrets, secrets.tf). An IAM policy granting kms:* elsewhere in
 # the account (an administrator's, say) cannot decrypt with this key.
 locals {
   # Everything about the key except using it on data (Encrypt, Decrypt, ReEncrypt*,
@@ -110,16 +111,36 @@ locals {
     "kms:Revoke*", "kms:Disable*", "kms:Get*", "kms:Delete*", "kms:TagResource",
     "kms:UntagResource", "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion", "kms:RotateKeyOnDemand",
   ]
-  # The secret's ARN ends in a random suffix, and the secret names this key: a pattern.
-  pseudonymisation_secret_arn_pattern = "arn:${local.partition}:secretsmanager:${local.region}:${local.account_id}:secret:${local.pseudonymisation_secret_name}-*"  # pragma: allowlist secret
+  # Who may use the key, on which secret: Secrets Manager asks KMS on the caller's behalf,
+  # to decrypt for get-secret-value and for a data key for put-secret-value.
+  pseudonymisation_key_uses = {
+    production = {
+      sid        = "ProductionFunctionDecryptsItsSecret"
+      principals = [aws_iam_role.this["pseudonymiser_production"].arn]
+      actions    = ["kms:Decrypt"]
+      secrets    = [local.pseudonymisation_secrets.production.arn_pattern]
+    }
+    ci = {
+      sid        = "CiFunctionDecryptsItsSecret"
+      principals = [aws_iam_role.this["pseudonymiser_ci"].arn]
+      actions    = ["kms:Decrypt"]
+      secrets    = [local.pseudonymisation_secrets.ci.arn_pattern]
+    }
+    custodians = {
+      sid        = "CustodiansEncryptTheSecrets"
+      principals = var.key_custodian_arns
+      actions    = ["kms:GenerateDataKey"]
+      secrets    = [local.pseudonymisation_secrets.production.arn_pattern, local.pseudonymisation_secrets.ci.arn_pattern]
+    }
+  }
 }
 
 data "aws_iam_policy_document" "pseudonymisation_key_use" {
-  for_each = local.pseudonymisation_key_access
+  for_each = local.pseudonymisation_key_uses
 
   statement {
-    sid       = each.value.key_sid
-    actions   = each.value.key_actions
+    sid       = each.value.sid
+    actions   = each.value.actions
     resources = ["*"] # allow-listed: a key policy's resource is the key itself
     principals {
       type        = "AWS"
@@ -133,7 +154,7 @@ data "aws_iam_policy_document" "pseudonymisation_key_use" {
     condition {
       test     = "StringLike"
       variable = "kms:EncryptionContext:SecretARN"
-      values   = [local.pseudonymisation_secret_arn_pattern]
+      values   = each.value.secrets
     }
   }
 }

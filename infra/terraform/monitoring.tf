@@ -123,6 +123,41 @@ resource "aws_cloudwatch_metric_alarm" "rejected_share" {
   alarm_actions       = [aws_sns_topic.alerts.arn]
 }
 
+# The production pseudonym function (pseudonymiser.tf): a crash or a timeout (Errors), or
+# calls beyond its reserved concurrency (Throttles: Redshift retries them, and a build that
+# runs out of retries fails). A key it refuses is not an Error: the function answers
+# success false, the query and so the build fail, and build-failed alerts. Slim CI's
+# function alerts nobody: its failures fail the pull request's job.
+locals {
+  pseudonymiser_alarms = {
+    errors = {
+      metric      = "Errors"
+      description = "The ${var.environment} pseudonym function crashed or timed out: see its log group (/aws/lambda/${local.pseudonymisers.production.function_name})."
+    }
+    throttles = {
+      metric      = "Throttles"
+      description = "The ${var.environment} pseudonym function was throttled: builds slow down and may fail; raise pseudonymiser_concurrency if it recurs."
+    }
+  }
+}
+
+resource "aws_cloudwatch_metric_alarm" "pseudonymiser" {
+  for_each = local.pseudonymiser_alarms
+
+  alarm_name          = "${local.name}-pseudonymiser-${each.key}"
+  alarm_description   = each.value.description
+  namespace           = "AWS/Lambda"
+  metric_name         = each.value.metric
+  dimensions          = { FunctionName = aws_lambda_function.pseudonymiser["production"].function_name }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alerts.arn]
+}
+
 # --- Dashboard --------------------------------------------------------------------------
 
 locals {
@@ -189,6 +224,7 @@ locals {
         alarms = concat(
           [for alarm in aws_cloudwatch_metric_alarm.build : alarm.arn],
           [for alarm in aws_cloudwatch_metric_alarm.rejected_share : alarm.arn],
+          [for alarm in aws_cloudwatch_metric_alarm.pseudonymiser : alarm.arn],
         )
       }
     }],

@@ -10,13 +10,17 @@
 # warehouse_client_cidrs (a VPN or a peered network).
 
 locals {
-  # Interface endpoints, by service, and who calls it from inside the VPC.
+  # Interface endpoints, by service, and who calls it from inside the VPC. AWS does not say
+  # whether the warehouse's Lambda UDF calls leave through the VPC under enhanced VPC
+  # routing; if they do, they resolve to the lambda endpoint (there is no other route out).
   interface_endpoints = {
     glue                  = "Redshift Spectrum: the external schema's catalog"
     sts                   = "Airflow workers: assume the orchestrator role"
     "redshift-serverless" = "Airflow workers: GetCredentials, dbt's sign-in"
     monitoring            = "Airflow workers: publish the run metrics"
     sns                   = "Airflow workers: the DAG's failure alerts"
+    secretsmanager        = "Pseudonym functions: read their keys" # pragma: allowlist secret
+    lambda                = "Redshift Serverless: invoke the pseudonym functions"
   }
 }
 
@@ -87,6 +91,12 @@ resource "aws_security_group" "warehouse_clients" {
   vpc_id      = aws_vpc.warehouse.id
 }
 
+resource "aws_security_group" "pseudonymisers" {
+  name        = "${local.name}-pseudonymisers"
+  description = "Pseudonym functions: HTTPS to the interface endpoints only"
+  vpc_id      = aws_vpc.warehouse.id
+}
+
 resource "aws_security_group" "endpoints" {
   name        = "${local.name}-endpoints"
   description = "Interface VPC endpoints: HTTPS from inside the VPC"
@@ -133,6 +143,11 @@ locals {
       direction = "egress", group = aws_security_group.warehouse_clients.id, port = 443
       peer_prefix_list = aws_vpc_endpoint.s3.prefix_list_id
       description      = "HTTPS to S3 through the gateway endpoint (the delivery sensor, the dbt artifacts)"
+    }
+    pseudonymisers_to_endpoints = {
+      direction = "egress", group = aws_security_group.pseudonymisers.id, port = 443
+      peer_group  = aws_security_group.endpoints.id
+      description = "HTTPS to the interface endpoints (Secrets Manager)"
     }
     endpoints_from_vpc = {
       direction = "ingress", group = aws_security_group.endpoints.id, port = 443

@@ -20,6 +20,7 @@ output "dbt_environment" {
     REDSHIFT_ANALYST_ROLE         = var.analyst_role
     REDSHIFT_ENGINEER_ROLE        = var.engineer_role
     REDSHIFT_SPECTRUM_ROLE_ARN    = aws_iam_role.this["spectrum"].arn
+    REDSHIFT_PSEUDONYM_FUNCTION   = local.pseudonymisers.production.sql_function # slim CI: ci.yml names CI's
     BANK_LAKE_S3_URI              = local.bank_lake_s3_uri
     BANK_LAKE_CATALOG_DATABASE    = aws_glue_catalog_database.raw.name
     BANK_LAKE_KMS_KEY_ID          = aws_kms_key.this["data"].arn # the publisher's uploads (SSE-KMS)

@@ -17,11 +17,16 @@ resource "aws_redshiftserverless_namespace" "warehouse" {
 
   kms_key_id = aws_kms_key.this["data"].arn
 
-  # The Spectrum role is the namespace's only role, and never its default: a default role
-  # (`iam_role default`) is usable by every database user, and this one reads the raw
-  # deliveries. Only the users its trust names can have Redshift assume it (iam_redshift.tf),
-  # and only the deploy identity may name it in COPY (redshift_grants.tf).
-  iam_roles = [aws_iam_role.this["spectrum"].arn]
+  # The Spectrum role and the pseudonym invoker roles, none of them the default: a default
+  # role (`iam_role default`) is usable by every database user, and the Spectrum role reads
+  # the raw deliveries. Only the users each trust names can have Redshift assume it
+  # (iam_redshift.tf, pseudonymiser.tf), and only the deploy identity may name the Spectrum
+  # role in COPY (redshift_grants.tf).
+  iam_roles = [
+    aws_iam_role.this["spectrum"].arn,
+    aws_iam_role.this["pseudonym_invoker_production"].arn,
+    aws_iam_role.this["pseudonym_invoker_ci"].arn,
+  ]
 
   # Audit logging: connections, users and every query, to CloudWatch Logs.
   log_exports = ["connectionlog", "userlog", "useractivitylog"]

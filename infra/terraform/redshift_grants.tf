@@ -10,15 +10,16 @@
 #   rejected rows are published; dbt grants select on those marts at every build.
 # - slim CI (the CI role, user IAMR:<its name>): reads what `dbt build --defer` reads from
 #   production (the external schema and the schemas dbt builds into, never the audit
-#   copies or <marts>_private, where the pseudonymisation key is); creates ci_* schemas only
-#   through ci_admin.create_ci_schema, and drops only the ci_* schemas it owns.
-# - nobody but the deploy identity reads <marts>_private (dbt creates it; no grant names it).
+#   copies); creates ci_* schemas only through ci_admin.create_ci_schema, and drops only the
+#   ci_* schemas it owns.
 # - analysts and engineers are kept apart: no grant gives analysts anything in the
 #   quarantine schema, nor engineers anything in the marts schema, and neither role is
 #   granted to the other (tests/python/infra/test_grants.py). That no person holds both is
 #   the admin's rule, which no grant can enforce (SECURITY.md, operator's controls).
 # - PUBLIC (every user) loses what Redshift gives it by default: the use of every IAM role
 #   of the warehouse in COPY/UNLOAD, temporary tables, and create in the public schema.
+# - pseudonyms: the deploy identity alone calls pseudonymisation.pseudonym_production, slim
+#   CI alone pseudonymisation.pseudonym_ci (pseudonymiser.tf); nobody else calls either.
 #
 # Each statement runs once, when first applied (or when its SQL changes); destroying the
 # resource does not undo it. They run in order: each depends on the one before.
@@ -41,7 +42,7 @@ locals {
   quarantine_schema   = "${var.marts_schema}_quarantine"
   # What a deferred build reads: the unmodified parents of what a pull request changed
   # (any layer), production's published marts (the quarantine's for the reconciliation
-  # tests), never their audit copies (a build in progress) nor <marts>_private.
+  # tests), never their audit copies (a build in progress).
   ci_read_schemas = "${var.marts_schema}, ${local.staging_schema}, ${local.intermediate_schema}, ${local.seeds_schema}, ${local.quarantine_schema}"
 }
 
@@ -121,6 +122,19 @@ resource "aws_redshiftdata_statement" "public_creates_nothing_in_public" {
   depends_on = [aws_redshiftdata_statement.public_creates_no_temporary_tables]
 }
 
+# Creating a Lambda UDF takes usage on language exfunc, which AWS says must be granted
+# explicitly (Database Developer Guide, "Creating a scalar Lambda UDF", "Managing Lambda UDF
+# security and privileges"). Taken from PUBLIC all the same: nobody but the admin creates
+# an external function, so nobody can point one at a pseudonym function.
+resource "aws_redshiftdata_statement" "public_creates_no_external_functions" {
+  workgroup_name = local.data_api.workgroup_name
+  database       = local.data_api.database
+  secret_arn     = local.data_api.secret_arn
+  sql            = "revoke usage on language exfunc from public"
+
+  depends_on = [aws_redshiftdata_statement.public_creates_nothing_in_public]
+}
+
 # The deploy identity already reads the raw deliveries (it owns the external schema), so
 # COPY with the Spectrum role gives it nothing new. Not UNLOAD: nothing here writes to S3
 # from the database, and UNLOAD is how data would leave it.
@@ -130,7 +144,7 @@ resource "aws_redshiftdata_statement" "deploy_copies_with_the_spectrum_role" {
   secret_arn     = local.data_api.secret_arn
   sql            = "grant assumerole on '${aws_iam_role.this["spectrum"].arn}' to ${local.deploy_user} for copy"
 
-  depends_on = [aws_redshiftdata_statement.public_creates_nothing_in_public]
+  depends_on = [aws_redshiftdata_statement.public_creates_no_external_functions]
 }
 
 # dbt's incremental models stage each run's rows in a temporary table: the identities that
@@ -365,4 +379,154 @@ resource "aws_redshiftdata_statement" "ci_runs_the_procedure" {
   sql            = "grant execute on procedure ci_admin.create_ci_schema(varchar) to ${local.ci_user}"
 
   depends_on = [aws_redshiftdata_statement.ci_uses_ci_admin_schema]
+}
+
+# --- Pseudonyms: each function called by its own identity only ---------------------------
+# The external functions behind the borrower pseudonyms (pseudonymiser.tf), owned by the
+# admin in a schema of its own. Whoever may call one can compute the pseudonym of a known
+# id, which is what pseudonyms must prevent, so each is callable by one identity: Redshift
+# grants execute on a new function to PUBLIC, revoked here before anyone gets usage on the
+# schema (without which no function in it can be called). AWS, Database Developer Guide,
+# "Creating a scalar Lambda UDF", "Managing Lambda UDF security and privileges": "By
+# default, permission to run new Lambda UDFs is granted to PUBLIC. To restrict usage,
+# revoke this permission from PUBLIC for the function. Then, grant the privilege to
+# specific users or groups."
+#
+# AWS does not say whether CREATE OR REPLACE keeps a function's privileges: the revoke and
+# the grant that name a function run again whenever it is replaced (replace_triggered_by).
+
+resource "aws_redshiftdata_statement" "create_pseudonymisation_schema" {
+  workgroup_name = local.data_api.workgroup_name
+  database       = local.data_api.database
+  secret_arn     = local.data_api.secret_arn
+  sql            = "create schema if not exists pseudonymisation"
+
+  depends_on = [aws_redshiftdata_statement.ci_runs_the_procedure]
+}
+
+# STABLE: one result per argument within a statement, so Redshift may call the function
+# once per distinct id. MAX_BATCH_ROWS keeps a response (about 67 bytes a row) well under
+# Lambda's 6 MB payload limit: Redshift's default batch is 5 MB of requests, which for
+# short ids would be millions of rows.
+resource "aws_redshiftdata_statement" "create_production_pseudonym_function" {
+  workgroup_name = local.data_api.workgroup_name
+  database       = local.data_api.database
+  secret_arn     = local.data_api.secret_arn
+  sql            = <<-SQL
+    create or replace external function ${local.pseudonymisers.production.sql_function}(varchar)
+    returns char(64)
+    stable
+    lambda '${aws_lambda_function.pseudonymiser["production"].function_name}'
+    iam_role '${aws_iam_role.this["pseudonym_invoker_production"].arn}'
+    max_batch_rows ${local.pseudonym_batch_rows}
+  SQL
+
+  depends_on = [aws_redshiftdata_statement.create_pseudonymisation_schema]
+}
+
+resource "aws_redshiftdata_statement" "create_ci_pseudonym_function" {
+  workgroup_name = local.data_api.workgroup_name
+  database       = local.data_api.database
+  secret_arn     = local.data_api.secret_arn
+  sql            = <<-SQL
+    create or replace external function ${local.pseudonymisers.ci.sql_function}(varchar)
+    returns char(64)
+    stable
+    lambda '${aws_lambda_function.pseudonymiser["ci"].function_name}'
+    iam_role '${aws_iam_role.this["pseudonym_invoker_ci"].arn}'
+    max_batch_rows ${local.pseudonym_batch_rows}
+  SQL
+
+  depends_on = [aws_redshiftdata_statement.create_production_pseudonym_function]
+}
+
+resource "aws_redshiftdata_statement" "public_calls_no_production_pseudonym" {
+  workgroup_name = local.data_api.workgroup_name
+  database       = local.data_api.database
+  secret_arn     = local.data_api.secret_arn
+  sql            = "revoke execute on function ${local.pseudonymisers.production.sql_function}(varchar) from public"
+
+  depends_on = [aws_redshiftdata_statement.create_ci_pseudonym_function]
+  lifecycle {
+    replace_triggered_by = [aws_redshiftdata_statement.create_production_pseudonym_function]
+  }
+}
+
+resource "aws_redshiftdata_statement" "public_calls_no_ci_pseudonym" {
+  workgroup_name = local.data_api.workgroup_name
+  database       = local.data_api.database
+  secret_arn     = local.data_api.secret_arn
+  sql            = "revoke execute on function ${local.pseudonymisers.ci.sql_function}(varchar) from public"
+
+  depends_on = [aws_redshiftdata_statement.public_calls_no_production_pseudonym]
+  lifecycle {
+    replace_triggered_by = [aws_redshiftdata_statement.create_ci_pseudonym_function]
+  }
+}
+
+resource "aws_redshiftdata_statement" "deploy_calls_the_production_pseudonym" {
+  workgroup_name = local.data_api.workgroup_name
+  database       = local.data_api.database
+  secret_arn     = local.data_api.secret_arn
+  sql            = "grant execute on function ${local.pseudonymisers.production.sql_function}(varchar) to ${local.deploy_user}"
+
+  depends_on = [aws_redshiftdata_statement.public_calls_no_ci_pseudonym]
+  lifecycle {
+    replace_triggered_by = [aws_redshiftdata_statement.create_production_pseudonym_function]
+  }
+}
+
+resource "aws_redshiftdata_statement" "ci_calls_the_ci_pseudonym" {
+  workgroup_name = local.data_api.workgroup_name
+  database       = local.data_api.database
+  secret_arn     = local.data_api.secret_arn
+  sql            = "grant execute on function ${local.pseudonymisers.ci.sql_function}(varchar) to ${local.ci_user}"
+
+  depends_on = [aws_redshiftdata_statement.deploy_calls_the_production_pseudonym]
+  lifecycle {
+    replace_triggered_by = [aws_redshiftdata_statement.create_ci_pseudonym_function]
+  }
+}
+
+# AWS documents ASSUMEROLE ... FOR EXTERNAL FUNCTION as the privilege to use a role "when
+# running" an external function (GRANT, "Usage notes for granting the ASSUMEROLE
+# privilege"), without saying whether Redshift checks the function's creator or its caller.
+# The creator is the admin, a superuser, who always holds it; each caller is granted its own
+# function's invoker role, so the build runs either way. Neither can use the role anywhere
+# else: only the admin creates external functions (exfunc above).
+resource "aws_redshiftdata_statement" "deploy_invokes_with_its_invoker_role" {
+  workgroup_name = local.data_api.workgroup_name
+  database       = local.data_api.database
+  secret_arn     = local.data_api.secret_arn
+  sql            = "grant assumerole on '${aws_iam_role.this["pseudonym_invoker_production"].arn}' to ${local.deploy_user} for external function"
+
+  depends_on = [aws_redshiftdata_statement.ci_calls_the_ci_pseudonym]
+}
+
+resource "aws_redshiftdata_statement" "ci_invokes_with_its_invoker_role" {
+  workgroup_name = local.data_api.workgroup_name
+  database       = local.data_api.database
+  secret_arn     = local.data_api.secret_arn
+  sql            = "grant assumerole on '${aws_iam_role.this["pseudonym_invoker_ci"].arn}' to ${local.ci_user} for external function"
+
+  depends_on = [aws_redshiftdata_statement.deploy_invokes_with_its_invoker_role]
+}
+
+# Last: until now nobody but the admin could reach either function.
+resource "aws_redshiftdata_statement" "deploy_uses_pseudonymisation_schema" {
+  workgroup_name = local.data_api.workgroup_name
+  database       = local.data_api.database
+  secret_arn     = local.data_api.secret_arn
+  sql            = "grant usage on schema pseudonymisation to ${local.deploy_user}"
+
+  depends_on = [aws_redshiftdata_statement.ci_invokes_with_its_invoker_role]
+}
+
+resource "aws_redshiftdata_statement" "ci_uses_pseudonymisation_schema" {
+  workgroup_name = local.data_api.workgroup_name
+  database       = local.data_api.database
+  secret_arn     = local.data_api.secret_arn
+  sql            = "grant usage on schema pseudonymisation to ${local.ci_user}"
+
+  depends_on = [aws_redshiftdata_statement.deploy_uses_pseudonymisation_schema]
 }

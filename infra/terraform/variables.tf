@@ -295,7 +295,7 @@ variable "orchestrator_principal_arns" {
 
 variable "key_custodian_arns" {
   type        = list(string)
-  description = "IAM roles that set the pseudonymisation key's value (put-secret-value) and manage its secret: the account administrators' role, and whatever applies this Terraform (it writes the secret's policy). Nobody else may write the secret, and only the orchestrator role may read it."
+  description = "IAM roles that set the pseudonymisation keys' values (put-secret-value) and manage their secrets: the account administrators' role, and whatever applies this Terraform (it writes the secrets' policies). Nobody else may write a secret, and only each pseudonym function's role may read its own."
 
   validation {
     condition     = length(var.key_custodian_arns) > 0 && alltrue([for arn in var.key_custodian_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", arn))])
@@ -335,5 +335,16 @@ variable "max_days_without_build" {
   validation {
     condition     = var.max_days_without_build >= 1 && var.max_days_without_build <= 455
     error_message = "max_days_without_build must be between 1 and 455 (CloudWatch keeps hourly data 455 days)."
+  }
+}
+
+variable "pseudonymiser_concurrency" {
+  type        = number
+  description = "Reserved concurrency of each pseudonym function (pseudonymiser.tf): how many batches Redshift may hash at once; more are retried, not failed."
+  default     = 20
+
+  validation {
+    condition     = var.pseudonymiser_concurrency >= 1 && var.pseudonymiser_concurrency <= 200
+    error_message = "pseudonymiser_concurrency must be between 1 and 200."
   }
 }

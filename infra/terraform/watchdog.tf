@@ -68,7 +68,7 @@ data "aws_iam_policy_document" "watchdog" {
   source_policy_documents = [
     data.aws_iam_policy_document.publish_alerts.json,
     data.aws_iam_policy_document.key_use["encrypt_for_the_alerts_topic"].json,
-    data.aws_iam_policy_document.key_use["decrypt_the_watchdog_environment"].json,
+    data.aws_iam_policy_document.key_use["decrypt_its_function_environment"].json,
   ]
 
   statement {

@@ -9,7 +9,7 @@
       set by the project's dbt-duckdb plugin; PostgreSQL's connection settings, sent in
       PGOPTIONS by `lending-pg build`).
     - Redshift's SQL has neither an HMAC nor a hash of bytes: a Lambda function that holds
-      the key computes it (pseudonym_function, infra/lambda/pseudonymiser/).
+      the key computes it (pseudonym_function, infra/terraform/pseudonymiser/).
 #}
 {% macro pseudonym(message) -%}
     {{ return(adapter.dispatch('pseudonym', 'lending_research')(message)) }}

@@ -31,7 +31,7 @@ with_previous_month as (
     select
         pivoted.*,
         100 * (pivoted.local_per_usd / nullif(previous_month.local_per_usd, 0) - 1)
-            as local_per_usd_change_pct
+            as local_per_usd_change_1_month_pct
     from pivoted
     left join pivoted as previous_month
         on pivoted.country_code = previous_month.country_code

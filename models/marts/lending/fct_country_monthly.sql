@@ -59,7 +59,7 @@ joined as (
         indicators.gdp_growth_pct,
         indicators.inflation_pct,
         indicators.local_per_usd,
-        indicators.local_per_usd_change_pct,
+        indicators.local_per_usd_change_1_month_pct,
         indicators.policy_rate_pct
     from country_months
     inner join countries using (country_code)

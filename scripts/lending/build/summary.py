@@ -145,8 +145,11 @@ def summarize(database: Path, results: list[dict], raw_data: Path, manifest: Pat
     )
     lines += [
         "",
-        f"The marts are in {database}. Query them with:",
-        "  .venv/bin/dbt show --select fct_country_monthly --limit 10",
+        f"The marts are in {database} (schema main; the quarantine in main_quarantine)."
+        " Query them with:",
+        '  .venv/bin/dbt show --limit 10 --inline "select country_code, month_start_date,'
+        " settled_count, completed_count from {{ ref('fct_country_monthly') }}"
+        ' order by all"',
         f'  .venv/bin/python -c "import duckdb; '
         f"print(duckdb.connect('{database}', read_only=True).sql('from dim_countries'))\"",
         f"  duckdb -readonly {database}    # with the DuckDB CLI, if installed",

@@ -7,7 +7,7 @@ they compute it from the key's two padded forms, which this module derives and h
 the session only: DuckDB's as session variables (the dbt-duckdb plugin in
 lending.pseudonyms.dbt_plugin), PostgreSQL's as settings of the connection's start-up
 packet (PGOPTIONS), never in a table, in SQL text or in a log. Redshift's is a Lambda
-function that holds the key itself (infra/lambda/pseudonymiser/).
+function that holds the key itself (infra/terraform/pseudonymiser/).
 
 The key is LENDING_PSEUDONYMISATION_KEY: 256 random bits or more, written as 64 or more
 hex digits (`openssl rand -hex 32`) or 43 or more base64 characters. DuckDB, the analysts'

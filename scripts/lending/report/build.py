@@ -37,6 +37,9 @@ REQUIRED_MARTS = ("fct_country_monthly", "fct_sector_monthly", "dim_months")
 GROUP_COLOUR_NAMES = (("Infrastructure", "blue"), ("Social", "orange"), ("Productive", "green"))
 # Partial periods: a colour no sector group uses.
 PARTIAL_COLOUR = "#8e44ad"
+# A quarter's success rate over fewer settled transactions than this moves a point or more
+# with a single payment: the chart marks it.
+SMALL_SAMPLE = 50
 SECTOR_GROUP_COLOURS = {
     "Infrastructure": "#1f5f8b",
     "Social": "#c2571a",
@@ -177,7 +180,13 @@ def success_rate_by_country(con: duckdb.DuckDBPyConnection) -> Chart:
         label = f"{quarter.year} Q{(quarter.month - 1) // 3 + 1}"
         return label if complete else f"{label} (partial: {period_months(first, last)})"
 
-    partial = sorted({quarter_label(q, c, f, t) for _, q, _, _, _, c, f, t in rows if not c})
+    partial = sorted(
+        {
+            f"{quarter_label(q, True, f, t)}: {period_months(f, t)}"
+            for _, q, *_, c, f, t in rows
+            if not c
+        }
+    )
     chart = Chart(
         chart_id="success-rate",
         title="Success rate by country, quarterly",
@@ -185,9 +194,11 @@ def success_rate_by_country(con: duckdb.DuckDBPyConnection) -> Chart:
             "Success rate = completed transactions / settled transactions (completed, "
             "failed or reversed) in the quarter; pending transactions are left out. "
             "Each panel is one country; the grey line is all ten countries together. "
-            "A quarter with no settled transaction has no point."
+            "A quarter with no settled transaction has no point; a cross marks one with "
+            f"fewer than {SMALL_SAMPLE} settled transactions, whose rate a single payment "
+            "moves by a point or more (the table gives every quarter's count)."
             + (
-                f" Hollow points are partial quarters ({', '.join(partial)}): a rate over "
+                f" Hollow points are partial quarters ({'; '.join(partial)}): a rate over "
                 "fewer months, not a whole quarter."
                 if partial
                 else ""
@@ -213,6 +224,9 @@ def success_rate_by_country(con: duckdb.DuckDBPyConnection) -> Chart:
         series = [
             (q, rate, complete) for name, q, _, _, rate, complete, *_ in plotted if name == country
         ]
+        small = [
+            (q, rate) for name, q, _, n, rate, *_ in plotted if name == country and n < SMALL_SAMPLE
+        ]
         ax.plot(
             overall_quarters,
             [overall[q] for q in overall_quarters],
@@ -230,6 +244,12 @@ def success_rate_by_country(con: duckdb.DuckDBPyConnection) -> Chart:
             label=country,
         )
         line.set_gid(f"data-success-rate-{country}")
+        if small:
+            ax.plot(
+                [q for q, _ in small], [rate for _, rate in small], linestyle="none",
+                marker="x", markersize=5, color="#1f5f8b",
+                label=f"Fewer than {SMALL_SAMPLE} settled",
+            )  # fmt: skip
         unfinished = [(q, rate) for q, rate, complete in series if not complete]
         if unfinished:
             ax.plot(
@@ -244,15 +264,19 @@ def success_rate_by_country(con: duckdb.DuckDBPyConnection) -> Chart:
             )
         ax.set_title(country, fontsize=10)
         ax.yaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=0))
-        ax.set_ylim(max(0.0, lowest - 0.05), 1.0)
+        # Above 100%, so that a quarter at exactly 100% is drawn whole, not clipped.
+        ax.set_ylim(max(0.0, lowest - 0.05), 1.02)
         ax.tick_params(axis="x", labelrotation=45, labelsize=8)
     for ax in axes[:, 0]:
         ax.set_ylabel("Success rate (%)")
     for ax in axes[-1, :]:
         ax.set_xlabel("Quarter")
-    handles, labels = axes.flat[0].get_legend_handles_labels()
-    legend = dict(zip(labels, handles, strict=True))
-    legend.pop(countries[0], None)
+    legend = {}
+    for ax in axes.flat:
+        handles, labels = ax.get_legend_handles_labels()
+        legend.update(zip(labels, handles, strict=True))
+    for country in countries:
+        legend.pop(country, None)
     fig.legend(legend.values(), legend.keys(), loc="upper right", frameon=False, fontsize=9)
     fig.suptitle("Completed / settled transactions per quarter", fontsize=11)
     fig.tight_layout(rect=(0, 0, 1, 0.97))
@@ -370,54 +394,111 @@ def volume_by_sector(con: duckdb.DuckDBPyConnection) -> Chart:
 
 
 def per_capita_against_growth(con: duckdb.DuckDBPyConnection) -> Chart:
+    # Whole years; and for a partial latest year, its months so far beside the same months
+    # of the year before, the comparison that is fair to it.
     rows = con.execute(
         """
-        with years as (
+        with months as (
 
             select
                 country_name,
                 extract(year from month_start_date) as calendar_year,
-                bool_and(is_year_complete) as is_complete,
+                extract(month from month_start_date) as calendar_month,
+                is_year_complete,
+                disbursed_usd,
+                population,
+                gdp_growth_pct
+            from fct_country_monthly
+
+        ),
+
+        partial_year as (
+
+            select max(calendar_year) as calendar_year, max(calendar_month) as last_month
+            from months
+            where not is_year_complete
+            group by calendar_year
+            order by calendar_year desc
+            limit 1
+
+        ),
+
+        periods as (
+
+            select
+                country_name,
+                calendar_year,
+                0 as last_month,
                 sum(disbursed_usd) / max(population) as lending_per_capita_usd,
                 avg(gdp_growth_pct) as gdp_growth_pct
-            from fct_country_monthly
+            from months
+            group by all
+            having bool_and(is_year_complete)
+
+            union all
+
+            select
+                months.country_name,
+                months.calendar_year,
+                partial_year.last_month,
+                sum(months.disbursed_usd) / max(months.population),
+                avg(months.gdp_growth_pct)
+            from months
+            inner join partial_year
+                on months.calendar_year between partial_year.calendar_year - 1
+                    and partial_year.calendar_year
+                and months.calendar_month <= partial_year.last_month
             group by all
 
         )
 
-        select country_name, calendar_year, lending_per_capita_usd, gdp_growth_pct
-        from years
-        where
-            is_complete
-            and gdp_growth_pct is not null
-            and lending_per_capita_usd is not null
-        order by country_name, calendar_year
+        select country_name, calendar_year, last_month, lending_per_capita_usd, gdp_growth_pct
+        from periods
+        where gdp_growth_pct is not null and lending_per_capita_usd is not null
+        order by country_name, last_month, calendar_year
         """
     ).fetchall()
+    to_date = [(int(year), last) for _, year, last, *_ in rows if last]
+    to_date_months = period_months(1, to_date[0][1]) if to_date else ""
+
+    def period(year: int, last_month: int) -> str:
+        return f"{year} {period_months(1, last_month)}" if last_month else str(year)
+
     chart = Chart(
         chart_id="per-capita-growth",
         title="Lending per capita against GDP growth, by country and year",
         caption=(
             "One panel per country, one point per complete calendar year, joined in time "
             "order. Lending per capita = USD disbursed in the year / the country's "
-            "population that year (US dollars per resident; each panel has its own scale). "
-            "GDP growth = the year's average of monthly real activity growth on the same "
-            "month a year earlier (percent; the same scale in every panel). Partial years, "
-            "and years whose population or GDP figures were rejected by the data-quality "
-            "checks, are left out."
+            "population that year (US dollars per resident). Each panel has its own "
+            "vertical scale, from zero to its largest value: compare a country's years "
+            "with each other, and countries by the table. GDP growth = the year's average "
+            "of monthly real activity growth on the same month a year earlier (percent; the "
+            "same scale in every panel)."
+            + (
+                f" The latest year is partial: its {to_date_months} (the filled purple point) "
+                "is compared with the same months of the year before (the hollow one), joined "
+                "by the dashed line; those two are not comparable with the whole years."
+                if to_date
+                else ""
+            )
+            + " Years whose population or GDP figures were rejected by the data-quality "
+            "checks are left out."
         ),
-        columns=("Country", "Year", "Lending per capita (USD)", "GDP growth (%)"),
+        columns=("Country", "Period", "Lending per capita (USD)", "GDP growth (%)"),
         formats=("", "", ",.2f", ".1f"),
-        rows=[(c, str(int(y)), float(lpc), float(g)) for c, y, lpc, g in rows],
+        rows=[(c, period(int(y), last), float(lpc), float(g)) for c, y, last, lpc, g in rows],
     )
     if not rows:
         chart.note = "No complete calendar year with GDP data yet, so there is nothing to plot."
         return chart
 
+    latest = max((year for year, _ in to_date), default=None)
     countries = sorted({row[0] for row in rows})
     fig, axes = panel_grid(len(countries), 5, 2.8, 0.8, sharey=False)
     for ax, country in zip(axes.flat, countries, strict=False):
-        points = [(g, lpc, year) for c, year, lpc, g in chart.rows if c == country]
+        ours = [(float(g), float(lpc), int(y), last) for c, y, last, lpc, g in rows if c == country]
+        points = [(g, lpc, year) for g, lpc, year, last in ours if not last]
         ax.plot([p[0] for p in points], [p[1] for p in points], color="#bbbbbb", linewidth=0.8)
         collection = ax.scatter(
             [p[0] for p in points], [p[1] for p in points], s=22, color="#1f5f8b", zorder=3
@@ -425,12 +506,22 @@ def per_capita_against_growth(con: duckdb.DuckDBPyConnection) -> Chart:
         collection.set_gid(f"data-per-capita-growth-{country}")
         for growth, per_capita, year in points:
             ax.annotate(
-                year, (growth, per_capita), xytext=(3, 3), textcoords="offset points",
+                str(year), (growth, per_capita), xytext=(3, 3), textcoords="offset points",
                 fontsize=7, color="#555555",
             )  # fmt: skip
+        so_far = sorted((year, g, lpc) for g, lpc, year, last in ours if last)
+        if so_far:
+            ax.plot([p[1] for p in so_far], [p[2] for p in so_far], color=PARTIAL_COLOUR,
+                    linewidth=0.8, linestyle="--")  # fmt: skip
+            for year, growth, per_capita in so_far:
+                current = year == latest
+                ax.scatter(
+                    [growth], [per_capita], s=26, zorder=4, edgecolors=PARTIAL_COLOUR,
+                    facecolors=PARTIAL_COLOUR if current else "white",
+                )  # fmt: skip
         ax.axvline(0, color="#888888", linewidth=0.8)
         ax.set_title(country, fontsize=10)
-        ax.set_ylim(bottom=0, top=max(p[1] for p in points) * 1.2)
+        ax.set_ylim(bottom=0, top=max(p[1] for p in ours) * 1.2)
     fig.supylabel("Lending per capita (USD per resident)", fontsize=10)
     fig.supxlabel("GDP growth, average of the year (% on a year earlier)", fontsize=10)
     fig.tight_layout()

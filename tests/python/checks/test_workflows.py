@@ -2,7 +2,8 @@
 pinned by tag, no checkout that leaves the token in .git/config, no template expansion in a
 script; and the slim-CI job, the one that reaches the warehouse, runs only for this
 repository's own pull requests, in the environment the AWS role trusts (iam_ci.tf), with
-a key of its own. Each rule is shown to catch a workflow that breaks it."""
+pseudonyms of CI's own key (the function pseudonymisation.pseudonym_ci, which holds it).
+Each rule is shown to catch a workflow that breaks it."""
 
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ CI = WORKFLOWS / "ci.yml"
 # The environment the CI role's trust names (variables.tf, github_environment's default).
 ENVIRONMENT = "redshift-ci"
 FORK_GUARD = "github.event.pull_request.head.repo.full_name == github.repository"
+# The pseudonym function only the CI identity may call, under CI's key (redshift_grants.tf).
+CI_PSEUDONYMS = "pseudonymisation.pseudonym_ci"
 
 
 def zizmor_findings(path: Path) -> list[str]:
@@ -55,8 +58,8 @@ def slim_ci_problems(workflow: dict) -> list[str]:
         if other is not job and (other.get("permissions") or {}).get("id-token"):
             problems.append(f"job {name} may ask for an OIDC token")
     scripts = " ".join(step.get("run", "") for step in job["steps"])
-    if "openssl rand" not in scripts or "LENDING_PSEUDONYMISATION_KEY" not in scripts:
-        problems.append("builds without a pseudonymisation key of its own")
+    if job.get("env", {}).get("REDSHIFT_PSEUDONYM_FUNCTION") != CI_PSEUDONYMS:
+        problems.append(f"builds without CI's own pseudonyms ({CI_PSEUDONYMS})")
     if "create_ci_schemas" not in scripts or "drop_ci_schemas" not in scripts:
         problems.append("does not create and drop its schemas through the ci_* run-operations")
     return problems
@@ -113,7 +116,11 @@ def test_slim_ci_runs_only_for_this_repositorys_pull_requests_with_approval() ->
         ("  pull_request:\n", "  pull_request_target:\n", "triggered by pull_request_target"),
         ("    environment: redshift-ci\n", "", "not in the redshift-ci environment"),
         (f"\n      && {FORK_GUARD} }}}}", " }}", "runs for a fork's pull request"),
-        ('echo "LENDING_PSEUDONYMISATION_KEY=$key"', "true", "without a pseudonymisation key"),
+        (
+            "REDSHIFT_PSEUDONYM_FUNCTION: pseudonymisation.pseudonym_ci",
+            "REDSHIFT_PSEUDONYM_FUNCTION: pseudonymisation.pseudonym_production",
+            "without CI's own pseudonyms",
+        ),
         ("run-operation drop_ci_schemas", "run-operation drop_ci_schema", "drop its schemas"),
     ],
     ids=["pull-request-target", "no-environment", "forks", "production-key", "old-drop"],

@@ -199,13 +199,27 @@ def test_exposure_and_macro_metrics_match_fct_country_risk_monthly(analyst: Anal
                 as disbursed_last_12_months_usd,
             arg_max(repaid_last_12_months_usd, month_start_date) as repaid_last_12_months_usd,
             avg(gdp_growth_pct) as gdp_growth_pct,
-            avg(inflation_pct) as inflation_pct
+            avg(inflation_pct) as inflation_pct,
+            avg(unemployment_pct) as unemployment_pct,
+            avg(policy_rate_pct) as policy_rate_pct,
+            avg(local_per_usd) as local_per_usd,
+            avg(local_per_usd_change_12_months_pct) as local_per_usd_change_12_months_pct,
+            arg_max(share_of_portfolio, month_start_date) as share_of_portfolio
         from fct_country_risk_monthly
         group by all
         """,
     )
     assert len(mart) == 60  # 10 countries over six calendar years
     assert_same(metric, mart)
+
+
+@pytest.mark.slow
+def test_the_shares_of_the_portfolio_add_up_to_the_whole_book(analyst: Analyst) -> None:
+    """Across countries at each year's latest month: the whole book, 1."""
+    shares = analyst.query(["share_of_portfolio"], ["metric_time__year"])
+    assert len(shares) == 6
+    for (year,), (share,) in shares.items():
+        assert share is not None and math.isclose(share, 1.0, rel_tol=1e-9), year
 
 
 @pytest.mark.slow

@@ -87,12 +87,13 @@ def load(folder: Path = TERRAFORM_DIR) -> Terraform:
 
 # --- Resolving simple expressions ---------------------------------------------------------
 
-REFERENCE = re.compile(r"\$\{(local|var)\.([a-z_][a-z0-9_]*)\}")
+REFERENCE = re.compile(r"\$\{(local|var)\.([a-z_][a-z0-9_]*)((?:\.[a-z_][a-z0-9_]*)*)\}")
 
 
 def resolve(config: Terraform, value: Any) -> Any:
-    """`value` with ${local.x} and ${var.x} replaced by the local or the variable's default,
-    recursively; whatever else (resource attributes, functions) is left as written."""
+    """`value` with ${local.x} (and ${local.x.y}, an attribute of a map) and ${var.x}
+    replaced by the local or the variable's default, recursively; whatever else (resource
+    attributes, functions) is left as written."""
     if isinstance(value, dict):
         return {key: resolve(config, item) for key, item in value.items()}
     if isinstance(value, list):
@@ -106,15 +107,22 @@ def resolve(config: Terraform, value: Any) -> Any:
 
     def substitute(match: re.Match[str]) -> str:
         found = resolve(config, _lookup(config, *match.groups()))
+        if isinstance(found, int | float) and not isinstance(found, bool):
+            return str(found)
         return found if isinstance(found, str) else match.group(0)
 
     return REFERENCE.sub(substitute, value)
 
 
-def _lookup(config: Terraform, kind: str, name: str) -> Any:
-    if kind == "local":
-        return config.locals.get(name)
-    return config.variables.get(name, {}).get("default")
+def _lookup(config: Terraform, kind: str, name: str, attributes: str = "") -> Any:
+    found = (
+        config.locals.get(name)
+        if kind == "local"
+        else config.variables.get(name, {}).get("default")
+    )
+    for attribute in filter(None, attributes.split(".")):
+        found = found.get(attribute) if isinstance(found, dict) else None
+    return found
 
 
 EACH = re.compile(r"\$\{each\.(key|value)((?:\.[a-z_][a-z0-9_]*)*)\}")
@@ -122,8 +130,8 @@ EACH = re.compile(r"\$\{each\.(key|value)((?:\.[a-z_][a-z0-9_]*)*)\}")
 
 def instances(config: Terraform, name: str, body: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """The instances of a resource, by name: one per key when its for_each is a map that
-    `resolve` finds (a local), with ${each.key} and ${each.value.x} substituted; the
-    resource itself otherwise."""
+    `resolve` finds (a local), with ${each.key}, ${each.value.x} and an index [each.key]
+    substituted; the resource itself otherwise."""
     items = resolve(config, body["for_each"]) if "for_each" in body else None
     if not isinstance(items, dict):
         return {name: body}
@@ -140,6 +148,8 @@ def _substitute_each(value: Any, key: str, item: Any) -> Any:
         return [_substitute_each(entry, key, item) for entry in value]
     if not isinstance(value, str):
         return value
+    # Another for_each resource's instance of the same key: x[each.key] is x["<key>"].
+    value = value.replace("[each.key]", f'["{key}"]')
 
     def lookup(match: re.Match[str]) -> Any:
         found: Any = key if match.group(1) == "key" else item
@@ -233,10 +243,13 @@ ALLOWED_WILDCARDS = {
     ("pseudonymisation_key", "AccountAdministersTheKeyWithoutUsingIt"): (
         "a key policy's resource is always the key itself, written *"
     ),
-    ('pseudonymisation_key_use["read"]', "OrchestratorDecryptsTheSecretThroughSecretsManager"): (
+    ('pseudonymisation_key_use["production"]', "ProductionFunctionDecryptsItsSecret"): (
         "a key policy's resource is always the key itself, written *"
     ),
-    ('pseudonymisation_key_use["write"]', "CustodiansEncryptTheSecretThroughSecretsManager"): (
+    ('pseudonymisation_key_use["ci"]', "CiFunctionDecryptsItsSecret"): (
+        "a key policy's resource is always the key itself, written *"
+    ),
+    ('pseudonymisation_key_use["custodians"]', "CustodiansEncryptTheSecrets"): (
         "a key policy's resource is always the key itself, written *"
     ),
     ("orchestrator", "PublishTheRunMetrics"): (
@@ -247,6 +260,14 @@ ALLOWED_WILDCARDS = {
         "watchdog",
         "CountTheBuilds",
     ): "cloudwatch:GetMetricStatistics has no resource-level permissions",
+    **{
+        (f'pseudonymiser["{name}"]', sid): reason
+        for name in ("production", "ci")
+        for sid, reason in (
+            ("DescribeItsNetworkInterfaces", "EC2's Describe actions support no resource ARN"),
+            ("SendItsTraces", "X-Ray's PutTraceSegments and PutTelemetryRecords support none"),
+        )
+    },
 }
 POLICY_ATTRIBUTES = ("policy", "assume_role_policy")
 
@@ -267,8 +288,10 @@ def allow_statements(config: Terraform) -> Iterator[tuple[str, str, dict[str, An
                     yield name, str(statement.get("sid", f"#{index}")), statement
 
 
-# A policy attribute that is one policy document's JSON, and which document.
-DOCUMENT_JSON = re.compile(r"\$\{data\.aws_iam_policy_document\.(\w+)\.json\}")
+# A policy attribute that is one policy document's JSON, and which document (an instance
+# of a for_each one is named as allow_statements names it: document["key"]).
+DOCUMENT = r'data\.aws_iam_policy_document\.(\w+(?:\["[\w-]+"\])?)'
+DOCUMENT_JSON = re.compile(r"\$\{" + DOCUMENT + r"\.json\}")
 
 
 def wildcard_problems(config: Terraform) -> list[str]:
@@ -297,8 +320,9 @@ KEY_POLICIES = (
     "key_administration",
     "monitoring_key",
     "pseudonymisation_key",
-    'pseudonymisation_key_use["read"]',
-    'pseudonymisation_key_use["write"]',
+    'pseudonymisation_key_use["production"]',
+    'pseudonymisation_key_use["ci"]',
+    'pseudonymisation_key_use["custodians"]',
 )
 
 
@@ -311,7 +335,7 @@ def key_use_problems(config: Terraform) -> list[str]:
     And a key use is composed only into a role's own policy (local.role_policies), never
     into a document shared by several, so the role's file lists every key it uses."""
     role_documents = {
-        found.group(1)
+        found.group(1).split("[")[0]
         for policy in config.locals.get("role_policies", {}).values()
         if (found := DOCUMENT_JSON.fullmatch(str(policy.get("policy"))))
     }
@@ -409,12 +433,17 @@ def github_trust_problems(config: Terraform, environment: str) -> list[str]:
 
 
 REDSHIFT_SERVICES = {"redshift.amazonaws.com", "redshift-serverless.amazonaws.com"}
-# The database users a role Redshift assumes may act for (its trust's sts:ExternalId): the
-# admin, the deploy identity and slim CI, each a user of this workgroup.
-SPECTRUM_USERS = {
-    "${var.admin_username}",
-    "IAMR:${local.role_names.orchestrator}",
-    "IAMR:${local.role_names.ci}",
+ADMIN = "${var.admin_username}"
+DEPLOY = "IAMR:${local.role_names.orchestrator}"
+CI = "IAMR:${local.role_names.ci}"
+# Each role Redshift assumes, by its trust document, and the database users it may act for
+# (its trust's sts:ExternalId), each a user of this workgroup. Spectrum: the admin (who
+# creates the external schema), the deploy identity and slim CI. A pseudonym function's
+# invoker: the admin (who creates the external function) and that function's one caller.
+REDSHIFT_ROLE_USERS = {
+    "spectrum_trust": {ADMIN, DEPLOY, CI},
+    'pseudonym_invoker_trust["production"]': {ADMIN, DEPLOY},
+    'pseudonym_invoker_trust["ci"]': {ADMIN, CI},
 }
 DB_USER_PREFIX = "${local.workgroup_db_user_arn}/"
 
@@ -422,23 +451,29 @@ DB_USER_PREFIX = "${local.workgroup_db_user_arn}/"
 def redshift_role_problems(config: Terraform) -> list[str]:
     """No namespace has a default IAM role (every database user may use a default role),
     and every role Redshift may assume names in its trust the database users it may act for
-    (sts:ExternalId, StringEquals, exactly SPECTRUM_USERS), so no analyst can have it used."""
+    (sts:ExternalId, StringEquals, exactly its REDSHIFT_ROLE_USERS), so no analyst can have
+    it used, and slim CI cannot have production's pseudonym function called."""
     problems = [
         f"aws_redshiftserverless_namespace.{name}: has a default IAM role"
         for name, body in config.of_type("aws_redshiftserverless_namespace").items()
         if body.get("default_iam_role_arn")
     ]
-    # The workgroup's own name: the ARN cannot refer to the workgroup (a cycle), so both
-    # must be the same local.
-    wanted = "arn:${local.partition}:redshift:${local.region}:${local.account_id}:dbuser:"
-    workgroups = config.of_type("aws_redshiftserverless_workgroup").values()
-    names = {body.get("workgroup_name") for body in workgroups}
+    # Serverless names a database user by the account and the workgroup's id, which the ARN
+    # cannot refer to (a cycle): the id is a pattern of one '?' per character of a UUID.
+    wanted = (
+        "arn:${local.partition}:redshift:${local.region}:${local.account_id}:dbuser:"
+        "serverless-${local.account_id}-????????-????-????-????-????????????"
+    )
     prefix = config.locals.get("workgroup_db_user_arn", "")
-    if len(names) != 1 or prefix != wanted + str(next(iter(names))):
+    if prefix != wanted:
         problems.append(f"local.workgroup_db_user_arn: not a dbuser ARN of the workgroup: {prefix}")
-    for (kind, name), body in config.data.items():
-        if kind != "aws_iam_policy_document":
-            continue
+    trusts = {
+        name: instance
+        for (kind, document), body in config.data.items()
+        if kind == "aws_iam_policy_document"
+        for name, instance in instances(config, document, body).items()
+    }
+    for name, body in trusts.items():
         for statement in body.get("statement", []):
             services = {
                 identifier
@@ -454,12 +489,15 @@ def redshift_role_problems(config: Terraform) -> list[str]:
                 c for c in statement.get("condition", []) if c.get("variable") == "sts:ExternalId"
             ]
             where = f"data.aws_iam_policy_document.{name}"
-            if len(external_ids) != 1 or external_ids[0].get("test") != "StringEquals":
-                problems.append(f"{where}: trusts Redshift without a StringEquals sts:ExternalId")
+            if len(external_ids) != 1 or external_ids[0].get("test") != "StringLike":
+                problems.append(f"{where}: trusts Redshift without a StringLike sts:ExternalId")
                 continue
-            values = external_ids[0].get("values", [])
-            users = {v.removeprefix(DB_USER_PREFIX) for v in values if v.startswith(DB_USER_PREFIX)}
-            if len(values) != len(users) or users != SPECTRUM_USERS:
+            # Resolved, as a for_each document's values come resolved from its map.
+            values = resolve(config, external_ids[0].get("values", []))
+            prefix = resolve(config, DB_USER_PREFIX)
+            users = {v.removeprefix(prefix) for v in values if v.startswith(prefix)}
+            wanted = resolve(config, sorted(REDSHIFT_ROLE_USERS.get(name, set())))
+            if len(values) != len(users) or users != set(wanted):
                 problems.append(f"{where}: Redshift may assume it for {sorted(values)}")
     return problems
 
@@ -467,8 +505,17 @@ def redshift_role_problems(config: Terraform) -> list[str]:
 # Using a key on data, as opposed to administering it.
 KEY_USE_ACTIONS = re.compile(r"kms:(\*|Encrypt|Decrypt|ReEncrypt|GenerateDataKey)")
 SECRET = "pseudonymisation_key"  # pragma: allowlist secret
-ORCHESTRATOR = '${aws_iam_role.this["orchestrator"].arn}'
+# Each pseudonymisation key's secret, by its instance key, and the one role that reads it:
+# its pseudonym function's (pseudonymiser.tf).
+READERS = {
+    "production": '${aws_iam_role.this["pseudonymiser_production"].arn}',
+    "ci": '${aws_iam_role.this["pseudonymiser_ci"].arn}',
+}
+CUSTODIANS = ["${var.key_custodian_arns}"]
 SECRETS_MANAGER = "secretsmanager.${local.region}.amazonaws.com"  # pragma: allowlist secret
+SECRET_ARN = (  # pragma: allowlist secret
+    "arn:${local.partition}:secretsmanager:${local.region}:${local.account_id}:secret:"
+)
 
 
 def document_statements(config: Terraform, reference: Any) -> list[dict[str, Any]]:
@@ -479,12 +526,14 @@ def document_statements(config: Terraform, reference: Any) -> list[dict[str, Any
 
 
 def _statements(config: Terraform, name: str) -> list[dict[str, Any]]:
-    body = config.data.get(("aws_iam_policy_document", name), {})
-    composed = re.findall(
-        r"data\.aws_iam_policy_document\.(\w+)", str(body.get("source_policy_documents", ""))
-    )
-    statements = [s for source in composed for s in _statements(config, source)]
-    for instance in instances(config, name, body).values():
+    """A document's statements, or one instance's when `name` is document["key"]."""
+    document = name.split("[")[0]
+    found = instances(config, document, config.data.get(("aws_iam_policy_document", document), {}))
+    chosen = [found[name]] if name in found else [] if "[" in name else list(found.values())
+    statements = []
+    for instance in chosen:
+        composed = re.findall(DOCUMENT, str(instance.get("source_policy_documents", "")))
+        statements += [s for source in composed for s in _statements(config, source)]
         statements += instance.get("statement", [])
     return statements
 
@@ -514,76 +563,157 @@ def _denies(statement: dict[str, Any], action: str, allowed: list[str]) -> bool:
 
 
 def secret_problems(config: Terraform) -> list[str]:
-    """The pseudonymisation key's secret: encrypted with a KMS key of its own (not one any
-    other resource uses); its policy denies reading it to all but the orchestrator role and
-    writing it to all but the key custodians; and that KMS key's policy lets only the
-    orchestrator decrypt and the custodians encrypt, each through Secrets Manager,
-    and the account administer it without using it."""
+    """The pseudonymisation keys' secrets, one per pseudonym function: encrypted with a KMS
+    key no other resource uses; each secret's policy denies reading it to all but its
+    function's role and writing it to all but the key custodians; and the KMS key's policy
+    lets each function's role decrypt its own secret only (named by an ARN pattern that
+    matches no other) and the custodians encrypt, each through Secrets Manager, and the
+    account administer the key without using it."""
     where = f"aws_secretsmanager_secret.{SECRET}"
-    secret = config.of_type("aws_secretsmanager_secret").get(SECRET)
-    if secret is None:
+    body = config.of_type("aws_secretsmanager_secret").get(SECRET)
+    if body is None:
         return [f"{where}: missing"]
-    problems = []
-    key = re.fullmatch(r'\$\{aws_kms_key\.this\["(\w+)"\]\.arn\}', str(secret.get("kms_key_id")))
+    secrets = instances(config, SECRET, body)
+    problems = [
+        f'{where}["{name}"]: missing' for name in READERS if f'{SECRET}["{name}"]' not in secrets
+    ]
+    key = re.fullmatch(r'\$\{aws_kms_key\.this\["(\w+)"\]\.arn\}', str(body.get("kms_key_id")))
     if not key:
-        return [f"{where}: not encrypted with a key of aws_kms_key.this"]
+        return [*problems, f"{where}: not encrypted with a key of aws_kms_key.this"]
+    problems += _key_users(config, key.group(1), where)
+    policies = list(_instances_of_type(config, "aws_secretsmanager_secret_policy").values())
+    for name, reader in READERS.items():
+        statements = [
+            s
+            for policy in policies
+            if f'aws_secretsmanager_secret.{SECRET}["{name}"].arn' in str(policy.get("secret_arn"))
+            for s in resolve(config, document_statements(config, policy.get("policy")))
+        ]
+        if not any(_denies(s, "secretsmanager:GetSecretValue", [reader]) for s in statements):
+            problems.append(
+                f'{where}["{name}"]: its policy does not deny reading it to all but its '
+                "function's role"
+            )
+        if not any(_denies(s, "secretsmanager:PutSecretValue", CUSTODIANS) for s in statements):
+            problems.append(
+                f'{where}["{name}"]: its policy does not deny writing it to all but the key '
+                "custodians"
+            )
+    patterns = {
+        name: resolve(config, f"{SECRET_ARN}{secret.get('name')}-??????")
+        for instance, secret in secrets.items()
+        if (name := instance.removeprefix(f'{SECRET}["').removesuffix('"]')) in READERS
+    }
+    key_policy = config.locals["kms_keys"][key.group(1)]["policy"]
+    for statement in document_statements(config, key_policy):
+        problems += _key_statement_problems(config, statement, patterns, where)
+    return problems + _secret_reader_problems(config)
+
+
+def _secret_reader_problems(config: Terraform) -> list[str]:
+    """No identity policy but a pseudonym function's names a pseudonymisation secret, and
+    that one names its own secret only."""
+    problems = []
+    for document, sid, statement in allow_statements(config):
+        resources = _as_list(statement.get("resources"))
+        if f"aws_secretsmanager_secret.{SECRET}" not in str(resources):
+            continue
+        own = [
+            f'${{aws_secretsmanager_secret.{SECRET}["{name}"].arn}}'
+            for name in READERS
+            if document == f'pseudonymiser["{name}"]'
+        ]
+        if resources != own:
+            problems.append(f"data.aws_iam_policy_document.{document} {sid}: reads {resources}")
+    return problems
+
+
+def _key_users(config: Terraform, key: str, where: str) -> list[str]:
+    """Whatever but the secrets uses the secrets' KMS key."""
+    reference = f'aws_kms_key.this["{key}"]'
     users = [
         f"{kind}.{name}"
         for (kind, name), body in config.resources.items()
-        if (kind, name) != ("aws_secretsmanager_secret", SECRET)
-        and f'aws_kms_key.this["{key.group(1)}"]' in str(body)
+        if (kind, name) != ("aws_secretsmanager_secret", SECRET) and reference in str(body)
     ]
     users += [
         f"local.{name}"
         for name, value in config.locals.items()
-        if name not in ("kms_keys", "key_uses")
-        and f'aws_kms_key.this["{key.group(1)}"]' in str(value)
+        if name not in ("kms_keys", "key_uses") and reference in str(value)
     ]
     users += [
         f"key_uses.{name}"
         for name, use in config.locals.get("key_uses", {}).items()
-        if use.get("key") == key.group(1) and use.get("service") != "secretsmanager"
+        if use.get("key") == key and use.get("service") != "secretsmanager"
     ]
-    if users:
-        problems.append(f"{where}: its KMS key {key.group(1)} is used by {', '.join(users)}")
-    policies = [
-        body
-        for body in config.of_type("aws_secretsmanager_secret_policy").values()
-        if f"aws_secretsmanager_secret.{SECRET}.arn" in str(body.get("secret_arn"))
+    return [f"{where}: its KMS key {key} is used by {', '.join(users)}"] if users else []
+
+
+def _key_statement_problems(
+    config: Terraform, statement: dict[str, Any], patterns: dict[str, str], where: str
+) -> list[str]:
+    """A statement of the secrets' KMS key policy that uses the key: one action, through
+    Secrets Manager; Decrypt for one function's role on its own secret only, GenerateDataKey
+    for the custodians on these secrets only."""
+    actions = _as_list(resolve(config, statement.get("actions", [])))
+    uses = [a for a in actions if KEY_USE_ACTIONS.match(str(a))]
+    if not uses:
+        return []
+    principals = [
+        i for p in statement.get("principals", []) for i in _as_list(p.get("identifiers"))
     ]
-    statements = [s for body in policies for s in document_statements(config, body["policy"])]
-    if not any(_denies(s, "secretsmanager:GetSecretValue", [ORCHESTRATOR]) for s in statements):
-        problems.append(f"{where}: its policy does not deny reading it to all but the orchestrator")
-    custodians = ["${var.key_custodian_arns}"]
-    if not any(_denies(s, "secretsmanager:PutSecretValue", custodians) for s in statements):
-        problems.append(
-            f"{where}: its policy does not deny writing it to all but the key custodians"
-        )
-    wanted_users = {
-        "kms:Decrypt": [ORCHESTRATOR],
-        "kms:GenerateDataKey": custodians,
-    }
-    key_policy = config.locals["kms_keys"][key.group(1)]["policy"]
-    for statement in document_statements(config, key_policy):
-        sid = statement.get("sid")
-        actions = _as_list(resolve(config, statement.get("actions", [])))
-        uses = [a for a in actions if KEY_USE_ACTIONS.match(str(a))]
-        if not uses:
-            continue
-        principals = [
-            i for p in statement.get("principals", []) for i in _as_list(p.get("identifiers"))
-        ]
-        services = [
-            c.get("values")
-            for c in statement.get("condition", [])
-            if c.get("variable") == "kms:ViaService"
-        ]
+    conditions = {c.get("variable"): c for c in statement.get("condition", [])}
+    services = conditions.get("kms:ViaService", {}).get("values")
+    secret_arns = resolve(
+        config, _as_list(conditions.get("kms:EncryptionContext:SecretARN", {}).get("values"))
+    )
+    readers = [name for name, reader in READERS.items() if principals == [reader]]
+    if len(uses) == 1 and services == [SECRETS_MANAGER]:
         if (
-            len(uses) != 1
-            or principals != wanted_users.get(uses[0])
-            or services != [[SECRETS_MANAGER]]
+            uses == ["kms:Decrypt"]
+            and len(readers) == 1
+            and secret_arns == [patterns.get(readers[0])]
         ):
-            problems.append(f"{where}: its KMS key's statement {sid} lets {principals} {uses}")
+            return []
+        if (
+            uses == ["kms:GenerateDataKey"]
+            and principals == CUSTODIANS
+            and secret_arns
+            and set(secret_arns) <= set(patterns.values())
+        ):
+            return []
+    sid = statement.get("sid")
+    return [f"{where}: its KMS key's statement {sid} lets {principals} {uses} on {secret_arns}"]
+
+
+def invoker_problems(config: Terraform) -> list[str]:
+    """Redshift calls each pseudonym function through an invoker role of its own, whose
+    policy invokes that function only; no other policy names a pseudonym function."""
+    problems = []
+    for name in READERS:
+        role = f"pseudonym_invoker_{name}"
+        document = f'pseudonym_invoker["{name}"]'
+        found = DOCUMENT_JSON.fullmatch(
+            str(config.locals["role_policies"].get(role, {}).get("policy"))
+        )
+        if not found or found.group(1) != document:
+            problems.append(f"role {role}: its policy is not {document}")
+        function = f'${{aws_lambda_function.pseudonymiser["{name}"].arn}}'
+        for statement in _statements(config, document):
+            actions = _as_list(statement.get("actions"))
+            resources = _as_list(statement.get("resources"))
+            if actions != ["lambda:InvokeFunction"] or resources != [function]:
+                problems.append(
+                    f"data.aws_iam_policy_document.{document} {statement.get('sid')}: "
+                    f"{actions} on {resources}"
+                )
+    for document, sid, statement in allow_statements(config):
+        if not document.startswith(
+            "pseudonym_invoker["
+        ) and "aws_lambda_function.pseudonymiser" in str(statement.get("resources")):
+            problems.append(
+                f"data.aws_iam_policy_document.{document} {sid}: names a pseudonym function"
+            )
     return problems
 
 

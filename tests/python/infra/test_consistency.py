@@ -230,6 +230,8 @@ def metric_problems(config: Terraform) -> list[str]:
         for name, alarm in instances(config, resource, body).items()
     }
     for name, alarm in alarms.items():
+        if alarm.get("namespace") == "AWS/Lambda":
+            continue  # Lambda's own metrics of the pseudonym function, not the pipeline's
         where = f"aws_cloudwatch_metric_alarm.{name}"
         metric = CONTRACT.get(alarm.get("metric_name"))
         if resolve(config, alarm.get("namespace")) != NAMESPACE:

@@ -17,9 +17,11 @@ from terraform_config import PROJECT_ROOT, Terraform, broken_copy, load, resolve
 
 from lending.checks.redshift import offline_env
 
-SPECTRUM_ROLE = "arn:aws:iam::123456789012:role/x"  # the stand-in statements() puts in
+SPECTRUM_ROLE = "arn:aws:iam::123456789012:role/x"  # the stand-ins statements() puts in
+INVOKER_ROLE = "arn:aws:iam::123456789012:role/invoker-{}"
+PSEUDONYM_FUNCTION = "pseudonymisation.pseudonym_{}(varchar)"
 # What a deferred slim-CI build reads: the schemas dbt builds production into (the layers
-# and the published marts), never the audit copies nor {marts_schema}_private (the key).
+# and the published marts), never the audit copies.
 CI_READS = (
     "{marts_schema}, {marts_schema}_staging, {marts_schema}_intermediate, {marts_schema}_seeds,"
     " {marts_schema}_quarantine"
@@ -33,11 +35,17 @@ ALLOWED = {
         ("select", "all tables in schema " + CI_READS),
         ("select", "tables"),  # alter default privileges for the deploy user in CI_READS
         ("execute", "procedure ci_admin.create_ci_schema(varchar)"),
+        ("usage", "schema pseudonymisation"),
+        ("execute", "function " + PSEUDONYM_FUNCTION.format("ci")),
+        ("assumerole for external function", f"'{INVOKER_ROLE.format('ci')}'"),
     },
     "deploy": {
         ("create", "database {database_name}"),
         ("temp", "database {database_name}"),
         ("assumerole for copy", f"'{SPECTRUM_ROLE}'"),
+        ("usage", "schema pseudonymisation"),
+        ("execute", "function " + PSEUDONYM_FUNCTION.format("production")),
+        ("assumerole for external function", f"'{INVOKER_ROLE.format('production')}'"),
     },
     "analysts": {("usage", "schema {marts_schema}")},
     "engineers": {("usage", "schema {marts_schema}_quarantine")},
@@ -48,6 +56,7 @@ PUBLIC_REVOKES = (
     "revoke assumerole on all from public for all",
     "revoke temp on database {database_name} from public",
     "revoke create on schema public from public",
+    "revoke usage on language exfunc from public",
 )
 # A grant or default privilege: privilege, object, grantee, and for ASSUMEROLE the commands.
 GRANT = re.compile(r"\bgrant (\w+) on (.+?) to (role )?(\S+)(?: for ([a-z ,]+))?$")
@@ -57,6 +66,12 @@ ASSUMEROLE = re.compile(
     r"(grant|revoke) assumerole on ('[^' ]+'|all|default) (to|from) (\"[^\"]+\"|\w+)"
     r" for (all|copy|unload|external function|create model)"
     r"(, (copy|unload|external function|create model))*"
+)
+# Nor MAX_BATCH_ROWS: the external functions are held to AWS's syntax (CREATE EXTERNAL
+# FUNCTION), and to the contract the dbt macros rely on: varchar in, char(64) out, stable.
+EXTERNAL_FUNCTION = re.compile(
+    r"create or replace external function (pseudonymisation\.pseudonym_\w+)\(varchar\)"
+    r" returns char\(64\) stable lambda '([\w-]+)' iam_role '([^' ]+)' max_batch_rows (\d+)"
 )
 
 
@@ -71,6 +86,16 @@ def statements(config: Terraform) -> dict[str, str]:
         text = re.sub(
             r'\$\{aws_iam_role\.this\[\\?"spectrum\\?"\]\.arn\}',
             SPECTRUM_ROLE,
+            text,
+        )
+        text = re.sub(
+            r'\$\{aws_iam_role\.this\[\\?"pseudonym_invoker_(\w+)\\?"\]\.arn\}',
+            lambda found: INVOKER_ROLE.format(found.group(1)),
+            text,
+        )
+        text = re.sub(
+            r'\$\{aws_lambda_function\.pseudonymiser\[\\?"(\w+)\\?"\]\.function_name\}',
+            r"lambda-\1",
             text,
         )
         text = text.replace("${aws_glue_catalog_database.raw.name}", "lending_research_raw")
@@ -145,6 +170,9 @@ def test_every_statement_is_redshift_sql(config):
     for name, text in sql.items():
         if "assumerole" in text:
             assert ASSUMEROLE.fullmatch(text), f"{name}: not AWS's ASSUMEROLE syntax: {text}"
+            continue
+        if "external function" in text:
+            assert EXTERNAL_FUNCTION.fullmatch(text), f"{name}: not the pseudonym contract: {text}"
             continue
         try:
             sqlfluff.parse(text, dialect="redshift")
@@ -297,4 +325,132 @@ def test_the_schemas_ci_reads_are_the_ones_dbt_builds_production_into(config, tm
     }
     granted = set(resolve(config, "${local.ci_read_schemas}").split(", "))
     assert built == granted
-    assert not any(schema.endswith(("_audit", "_private")) for schema in granted)
+    assert not any(schema.endswith("_audit") for schema in granted)
+
+
+# --- Pseudonyms ---------------------------------------------------------------------------
+
+
+def pseudonym_problems(config: Terraform) -> list[str]:
+    """Each pseudonym function is the contract (EXTERNAL_FUNCTION) and calls its own Lambda
+    through its own invoker role, in batches whose response fits Lambda's 6 MB (67 bytes a
+    row); and PUBLIC loses execute on it after it is created and before anyone gets execute
+    on it or usage on its schema."""
+    by_name = statements(config)
+    sql = [by_name[name] for name in execution_order(config)]
+    problems = []
+    for name in ("production", "ci"):
+        function = PSEUDONYM_FUNCTION.format(name)
+        created = [
+            (i, found)
+            for i, text in enumerate(sql)
+            if (found := EXTERNAL_FUNCTION.fullmatch(text))
+            and f"{found.group(1)}(varchar)" == function
+        ]
+        if len(created) != 1:
+            problems.append(f"{function}: created {len(created)} times")
+            continue
+        index, found = created[0]
+        if found.groups()[1:3] != (f"lambda-{name}", INVOKER_ROLE.format(name)):
+            problems.append(f"{function}: calls {found.group(2)} as {found.group(3)}")
+        if int(found.group(4)) * 67 > 6_000_000:
+            problems.append(f"{function}: batches of {found.group(4)} rows overflow Lambda's 6 MB")
+        revoke = f"revoke execute on function {function} from public"
+        opened = [
+            i
+            for i, text in enumerate(sql)
+            if text.startswith("grant") and (function in text or "schema pseudonymisation" in text)
+        ]
+        if revoke not in sql:
+            problems.append(f"no `{revoke}`")
+        elif not index < sql.index(revoke) < min(opened, default=len(sql)):
+            problems.append(f"`{revoke}` runs before the function exists or after a grant on it")
+    return problems
+
+
+def test_each_pseudonym_function_is_its_own_and_only_its_identity_calls_it(config):
+    assert pseudonym_problems(config) == []
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "problem"),
+    [
+        (
+            '"revoke execute on function ${local.pseudonymisers.ci.sql_function}(varchar) from '
+            'public"',
+            '"select 1"',
+            "no `revoke execute on function pseudonymisation.pseudonym_ci(varchar) from public`",
+        ),
+        (
+            """lambda '${aws_lambda_function.pseudonymiser["ci"].function_name}'""",
+            """lambda '${aws_lambda_function.pseudonymiser["production"].function_name}'""",
+            "pseudonymisation.pseudonym_ci(varchar): calls lambda-production as",
+        ),
+        (
+            """iam_role '${aws_iam_role.this["pseudonym_invoker_production"].arn}'""",
+            """iam_role '${aws_iam_role.this["pseudonym_invoker_ci"].arn}'""",
+            "pseudonymisation.pseudonym_production(varchar): calls lambda-production as",
+        ),
+        (
+            "max_batch_rows ${local.pseudonym_batch_rows}\n  SQL\n\n  depends_on = "
+            "[aws_redshiftdata_statement.create_pseudonymisation_schema]",
+            "max_batch_rows 1000000\n  SQL\n\n  depends_on = "
+            "[aws_redshiftdata_statement.create_pseudonymisation_schema]",
+            "pseudonymisation.pseudonym_production(varchar): batches of 1000000 rows overflow",
+        ),
+    ],
+    ids=["public-keeps-ci-pseudonyms", "ci-calls-production-lambda", "production-with-ci-role",
+         "batch-overflows-lambda"],
+)  # fmt: skip
+def test_a_pseudonym_function_anyone_may_call_or_of_the_wrong_key_is_caught(
+    tmp_path: Path, old, new, problem
+):
+    copy = load(broken_copy(tmp_path, "redshift_grants.tf", old, new))
+    problems = pseudonym_problems(copy)
+    assert any(line.startswith(problem) for line in problems), problems
+
+
+def test_a_revoke_after_the_schema_grant_is_caught(tmp_path: Path):
+    """PUBLIC's execute taken back only after the callers have usage on the schema."""
+    revoke = (
+        '"revoke execute on function ${local.pseudonymisers.production.sql_function}(varchar) '
+        'from public"'
+    )
+    usage = '"grant usage on schema pseudonymisation to ${local.ci_user}"'
+    copy = broken_copy(tmp_path, "redshift_grants.tf", revoke, '"select 1"')
+    grants = copy / "redshift_grants.tf"
+    grants.write_text(grants.read_text().replace(usage, revoke))
+    assert pseudonym_problems(load(copy)) == [
+        "`revoke execute on function pseudonymisation.pseudonym_production(varchar) from public` "
+        "runs before the function exists or after a grant on it"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "problem"),
+    [
+        (
+            "grant execute on function ${local.pseudonymisers.ci.sql_function}(varchar) to "
+            '${local.ci_user}"',
+            "grant execute on function ${local.pseudonymisers.production.sql_function}(varchar) "
+            'to ${local.ci_user}"',
+            "ci_calls_the_ci_pseudonym: grants execute on function "
+            'pseudonymisation.pseudonym_production(varchar) to "IAMR:role-ci"',
+        ),
+        (
+            'grant usage on schema pseudonymisation to ${local.ci_user}"',
+            'grant usage on schema pseudonymisation to role ${var.analyst_role}"',
+            "ci_uses_pseudonymisation_schema: grants usage on schema pseudonymisation to analysts",
+        ),
+        (
+            """grant assumerole on '${aws_iam_role.this["pseudonym_invoker_ci"].arn}'""",
+            """grant assumerole on '${aws_iam_role.this["pseudonym_invoker_production"].arn}'""",
+            "ci_invokes_with_its_invoker_role: grants assumerole for external function on "
+            "'arn:aws:iam::123456789012:role/invoker-production' to \"IAMR:role-ci\"",
+        ),
+    ],
+    ids=["ci-calls-production-pseudonyms", "analysts-reach-the-functions",
+         "ci-assumes-the-production-invoker"],
+)  # fmt: skip
+def test_a_pseudonym_grant_to_another_identity_is_caught(tmp_path: Path, old, new, problem):
+    assert problem in grant_problems(load(broken_copy(tmp_path, "redshift_grants.tf", old, new)))

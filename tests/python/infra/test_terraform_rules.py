@@ -13,6 +13,7 @@ from terraform_config import (
     bucket_problems,
     copy_config,
     github_trust_problems,
+    invoker_problems,
     key_use_problems,
     load,
     password_problems,
@@ -124,12 +125,16 @@ def test_another_environment_is_caught(config):
     assert any("subject not pinned" in line for line in problems)
 
 
-def test_no_default_role_and_spectrum_only_for_the_named_database_users(config):
+def test_no_default_role_and_redshift_roles_only_for_the_named_database_users(config):
     assert redshift_role_problems(config) == []
 
 
-def test_only_the_orchestrator_reads_the_pseudonymisation_key(config):
+def test_only_each_pseudonym_function_reads_its_key(config):
     assert secret_problems(config) == []
+
+
+def test_each_invoker_role_invokes_its_pseudonym_function_only(config):
+    assert invoker_problems(config) == []
 
 
 def test_the_s3_endpoint_reaches_the_lake_and_log_buckets_only(config):
@@ -240,17 +245,33 @@ BROKEN_COPIES = [
     (
         redshift_role_problems,
         "redshift.tf",
-        '  iam_roles = [aws_iam_role.this["spectrum"].arn]',
-        '  iam_roles = [aws_iam_role.this["spectrum"].arn]\n'
+        '    aws_iam_role.this["pseudonym_invoker_ci"].arn,\n  ]',
+        '    aws_iam_role.this["pseudonym_invoker_ci"].arn,\n  ]\n'
         '  default_iam_role_arn = aws_iam_role.this["spectrum"].arn',
         "aws_redshiftserverless_namespace.warehouse: has a default IAM role",
+    ),
+    (
+        redshift_role_problems,
+        "pseudonymiser.tf",
+        "caller        = local.role_names.orchestrator",
+        "caller        = local.role_names.ci",
+        'data.aws_iam_policy_document.pseudonym_invoker_trust["production"]: Redshift may assume '
+        "it for",
+    ),
+    (
+        redshift_role_problems,
+        "pseudonymiser.tf",
+        'variable = "sts:ExternalId"',
+        'variable = "aws:SourceAccount"',
+        'data.aws_iam_policy_document.pseudonym_invoker_trust["production"]: trusts Redshift '
+        "without a StringLike sts:ExternalId",
     ),
     (
         redshift_role_problems,
         "iam_redshift.tf",
         'variable = "sts:ExternalId"',
         'variable = "aws:SourceAccount"',
-        "data.aws_iam_policy_document.spectrum_trust: trusts Redshift without a StringEquals "
+        "data.aws_iam_policy_document.spectrum_trust: trusts Redshift without a StringLike "
         "sts:ExternalId",
     ),
     (
@@ -271,8 +292,8 @@ BROKEN_COPIES = [
     (
         redshift_role_problems,
         "iam_redshift.tf",
-        ':dbuser:${local.name}"',
-        ':dbuser:*"',
+        '-????????-????-????-????-????????????"',
+        '-*"',
         "local.workgroup_db_user_arn: not a dbuser ARN of the workgroup",
     ),
     (
@@ -293,23 +314,50 @@ BROKEN_COPIES = [
     (
         secret_problems,
         "secrets.tf",
-        'principals     = [aws_iam_role.this["orchestrator"].arn]',
-        'principals     = [aws_iam_role.this["orchestrator"].arn, aws_iam_role.this["ci"].arn]',
-        "aws_secretsmanager_secret.pseudonymisation_key: its policy does not deny reading it",
+        "values   = [each.value.reader]",
+        'values   = [each.value.reader, aws_iam_role.this["orchestrator"].arn]',
+        'aws_secretsmanager_secret.pseudonymisation_key["production"]: its policy does not deny '
+        "reading it",
+    ),
+    (
+        secret_problems,
+        "secrets.tf",
+        'reader      = aws_iam_role.this["pseudonymiser_production"].arn',
+        'reader      = aws_iam_role.this["pseudonymiser_ci"].arn',
+        'aws_secretsmanager_secret.pseudonymisation_key["production"]: its policy does not deny '
+        "reading it",
     ),
     (
         secret_problems,
         "secrets.tf",
         '"secretsmanager:PutSecretValue",',
         "",
-        "aws_secretsmanager_secret.pseudonymisation_key: its policy does not deny writing it",
+        'aws_secretsmanager_secret.pseudonymisation_key["production"]: its policy does not deny '
+        "writing it",
     ),
     (
         secret_problems,
         "secrets.tf",
-        "policy              = data.aws_iam_policy_document.pseudonymisation_secret.json",
+        "policy              = data.aws_iam_policy_document.pseudonymisation_secret[each.key].json",
         'policy              = data.aws_iam_policy_document.tls_only["lake"].json',
-        "aws_secretsmanager_secret.pseudonymisation_key: its policy does not deny reading it",
+        'aws_secretsmanager_secret.pseudonymisation_key["ci"]: its policy does not deny reading it',
+    ),
+    (
+        secret_problems,
+        "iam_orchestrator.tf",
+        '  statement {\n    sid       = "PublishTheDbtArtifacts"',
+        '  statement {\n    sid       = "ReadThePseudonymisationKey"\n'
+        '    actions   = ["secretsmanager:GetSecretValue"]\n'
+        '    resources = [aws_secretsmanager_secret.pseudonymisation_key["production"].arn]\n'
+        '  }\n\n  statement {\n    sid       = "PublishTheDbtArtifacts"',
+        "data.aws_iam_policy_document.orchestrator ReadThePseudonymisationKey: reads",
+    ),
+    (
+        secret_problems,
+        "pseudonymiser.tf",
+        "resources = [aws_secretsmanager_secret.pseudonymisation_key[each.key].arn]",
+        "resources = [for key in aws_secretsmanager_secret.pseudonymisation_key : key.arn]",
+        'data.aws_iam_policy_document.pseudonymiser["ci"] ReadItsKey: reads',
     ),
     (
         secret_problems,
@@ -325,7 +373,31 @@ BROKEN_COPIES = [
         '      values   = ["secretsmanager.${local.region}.amazonaws.com"]',
         '      values   = ["s3.${local.region}.amazonaws.com"]',
         "aws_secretsmanager_secret.pseudonymisation_key: its KMS key's statement "
-        "OrchestratorDecryptsTheSecretThroughSecretsManager lets",
+        "ProductionFunctionDecryptsItsSecret lets",
+    ),
+    (
+        secret_problems,
+        "kms.tf",
+        'principals = [aws_iam_role.this["pseudonymiser_production"].arn]',
+        'principals = [aws_iam_role.this["orchestrator"].arn]',
+        "aws_secretsmanager_secret.pseudonymisation_key: its KMS key's statement "
+        "ProductionFunctionDecryptsItsSecret lets",
+    ),
+    (
+        secret_problems,
+        "kms.tf",
+        "secrets    = [local.pseudonymisation_secrets.ci.arn_pattern]",
+        "secrets    = [local.pseudonymisation_secrets.production.arn_pattern]",
+        "aws_secretsmanager_secret.pseudonymisation_key: its KMS key's statement "
+        "CiFunctionDecryptsItsSecret lets",
+    ),
+    (
+        secret_problems,
+        "secrets.tf",
+        '/pseudonymisation-key-??????"',
+        '/pseudonymisation-key*"',
+        "aws_secretsmanager_secret.pseudonymisation_key: its KMS key's statement "
+        "ProductionFunctionDecryptsItsSecret lets",
     ),
     (
         secret_problems,
@@ -335,6 +407,31 @@ BROKEN_COPIES = [
         "  x = [for use in",
         "aws_secretsmanager_secret.pseudonymisation_key: its KMS key's statement "
         "AccountAdministersTheKeyThroughIam lets",
+    ),
+    (
+        invoker_problems,
+        "pseudonymiser.tf",
+        "resources = [aws_lambda_function.pseudonymiser[each.key].arn]",
+        "resources = [for function in aws_lambda_function.pseudonymiser : function.arn]",
+        'data.aws_iam_policy_document.pseudonym_invoker["production"] InvokeItsPseudonymiser: '
+        "['lambda:InvokeFunction'] on",
+    ),
+    (
+        invoker_problems,
+        "iam_roles.tf",
+        'policy = data.aws_iam_policy_document.pseudonym_invoker["production"].json',
+        'policy = data.aws_iam_policy_document.pseudonym_invoker["ci"].json',
+        'role pseudonym_invoker_production: its policy is not pseudonym_invoker["production"]',
+    ),
+    (
+        invoker_problems,
+        "iam_ci.tf",
+        '  statement {\n    sid       = "ReadTheProductionManifest"',
+        '  statement {\n    sid       = "InvokeProductionsPseudonyms"\n'
+        '    actions   = ["lambda:InvokeFunction"]\n'
+        '    resources = [aws_lambda_function.pseudonymiser["production"].arn]\n'
+        '  }\n\n  statement {\n    sid       = "ReadTheProductionManifest"',
+        "data.aws_iam_policy_document.ci InvokeProductionsPseudonyms: names a pseudonym function",
     ),
     (
         s3_endpoint_problems,
@@ -387,18 +484,29 @@ BROKEN_IDS = [
     "password-variable",
     "secret-output-through-a-local",
     "namespace-default-role",
+    "production-invoker-trust-for-ci",
+    "invoker-trust-without-external-id",
     "spectrum-trust-without-external-id",
     "spectrum-trust-for-an-analyst",
     "spectrum-trust-for-any-user",
     "spectrum-trust-for-any-workgroup",
     "secret-on-the-lake-key",
     "lake-on-the-secret-key",
-    "secret-read-by-ci",
+    "secret-read-by-the-orchestrator",
+    "production-secret-read-by-the-ci-function",
     "secret-written-by-anyone",
     "secret-policy-without-the-denials",
+    "orchestrator-policy-reads-the-key",
+    "function-policy-reads-both-keys",
     "secret-key-used-by-the-account",
     "secret-key-decrypted-through-s3",
+    "secret-key-decrypted-by-the-orchestrator",
+    "ci-function-decrypts-production-secret",
+    "secret-pattern-matches-other-secrets",
     "secret-key-handed-to-iam",
+    "invoker-invokes-both-functions",
+    "invoker-role-with-the-other-policy",
+    "ci-role-invokes-production-pseudonyms",
     "s3-endpoint-without-policy",
     "s3-endpoint-to-any-bucket",
     "s3-endpoint-to-another-bucket",

@@ -116,6 +116,17 @@ def test_every_chart_has_data_axes_and_units(
             "from fct_country_monthly group by all having count(*) = 12 "
             "and max(population) is not null and avg(gdp_growth_pct) is not null)"
         ).fetchone()[0]
+        # And the partial year's months so far, beside the same months a year earlier.
+        plotted_to_date = con.execute(
+            "with partial_year as (select max(year(month_start_date)) as y, "
+            "max(month(month_start_date)) as m from fct_country_monthly "
+            "where not is_year_complete) "
+            "select count(*) from (select country_code, year(month_start_date) "
+            "from fct_country_monthly, partial_year "
+            "where year(month_start_date) in (y - 1, y) and month(month_start_date) <= m "
+            "group by all having max(population) is not null "
+            "and avg(gdp_growth_pct) is not null)"
+        ).fetchone()[0]
     assert charts["success-rate"]["points"] == countries * quarters
     assert len({s.rsplit("-", 1)[-1] for s in charts["success-rate"]["series"]}) == countries
     volumes = {
@@ -128,7 +139,8 @@ def test_every_chart_has_data_axes_and_units(
     # One panel per year: every year has its bars.
     drawn_years = {s.split("-")[3] for s in charts["sector-volume"]["series"]}
     assert drawn_years == {year for year, _ in sector_volume}
-    assert charts["per-capita-growth"]["points"] == plotted_years > 0
+    assert plotted_years > 0 and plotted_to_date > 0
+    assert charts["per-capita-growth"]["points"] == plotted_years + plotted_to_date
 
 
 @pytest.mark.slow
@@ -207,8 +219,8 @@ def test_tables_write_years_as_years_and_each_column_at_one_precision(
     report: Path, browser: BrowserContext
 ) -> None:
     charts = read_charts(browser, report)
-    years = [row[1] for row in charts["per-capita-growth"]["rows"]]
-    assert years and all(re.fullmatch(r"20\d\d", year) for year in years), years[:5]
+    periods = [row[1] for row in charts["per-capita-growth"]["rows"]]
+    assert periods and all(re.fullmatch(r"20\d\d( January-\w+)?", p) for p in periods), periods[:5]
     for chart_id, chart in charts.items():
         for column in zip(*chart["rows"], strict=True):
             numbers = [value for value in column if re.fullmatch(r"-?[\d,]+\.\d+%?", value)]
@@ -237,4 +249,8 @@ def test_partial_periods_are_marked_and_the_data_is_dated(
     assert "Hollow points are partial quarters" in charts["success-rate"]["caption"]
     years = {row[0] for row in charts["sector-volume"]["rows"]}
     assert f"{as_of.latest_month.year} (partial: January-August)" in years
-    assert not any("partial" in row[1] for row in charts["per-capita-growth"]["rows"])
+    # The partial year per capita: its months so far beside the same months a year earlier.
+    to_date = {row[1] for row in charts["per-capita-growth"]["rows"] if " " in row[1]}
+    latest = as_of.latest_month.year
+    assert to_date == {f"{latest - 1} January-August", f"{latest} January-August"}
+    assert str(latest) not in {row[1] for row in charts["per-capita-growth"]["rows"]}
