@@ -196,6 +196,27 @@ def deal_kinds(
     return {kind: chosen[dealt == index] for index, kind in enumerate(kinds)}
 
 
+def _rows_with_a_loan_never_disbursed(
+    rows: dict[str, np.ndarray],
+    candidates: np.ndarray,
+    country: np.ndarray,
+    sector: np.ndarray,
+    never_disbursed: dict[tuple[str, str], int],
+) -> np.ndarray:
+    """The loan_never_disbursed rows: those dealt whose country and sector have a loan
+    never disbursed, and for each of the others the next spare payment (dealt no defect)
+    that has one, so that a small dataset gets the defect too (none when no payment of
+    the month has such a loan)."""
+    dealt = rows["loan_never_disbursed"]
+    has_loan = np.array(
+        [(c, s) in never_disbursed for c, s in zip(country, sector, strict=True)], dtype=bool
+    )
+    taken = np.concatenate([np.asarray(chosen, np.int64) for chosen in rows.values()])
+    spare = np.setdiff1d(candidates[has_loan[candidates]], taken)
+    kept = dealt[has_loan[dealt]]
+    return np.sort(np.concatenate([kept, spare[: len(dealt) - len(kept)]])).astype(np.int64)
+
+
 def inject_transaction_defects(
     table: pa.Table,
     rng: np.random.Generator,
@@ -232,10 +253,10 @@ def inject_transaction_defects(
     unknown = rows["unknown_loan"]
     loan[unknown] = UNKNOWN_LOAN + month_offset * 1_000_000 + np.arange(len(unknown))
     sector = np.asarray(table["sector_code"].to_numpy(zero_copy_only=False))
-    never = rows["loan_never_disbursed"]
-    target = np.array([never_disbursed.get((country[r], sector[r]), 0) for r in never], np.int64)
-    rows["loan_never_disbursed"] = never[target > 0]
-    loan[rows["loan_never_disbursed"]] = target[target > 0]
+    never = _rows_with_a_loan_never_disbursed(rows, candidates, country, sector, never_disbursed)
+    rows["loan_never_disbursed"] = never
+    target = [never_disbursed[(country[r], sector[r])] for r in never]
+    loan[never] = np.array(target, np.int64)
     put("loan_id", pa.array(loan))
     # Another of the known sectors: the loan's is what the row should carry.
     mismatched = rows["loan_mismatch"]
