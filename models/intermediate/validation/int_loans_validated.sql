@@ -3,7 +3,9 @@
     delivered row of a loan_id wins, in file order: a later one is the duplicate. Which
     loan a transaction names is not judged here but by the transaction rules
     (unknown_loan, loan_mismatch), which read the first row of each loan_id whatever its
-    verdict: a loan's defective terms do not reject its payments.
+    verdict: a loan's defective terms do not reject its payments. The amounts are
+    compared with the commitment only when it is positive (non_positive_commitment
+    reports the rest), so that each defect is reported once.
 #}
 {%- set occurrence = 'row_number() over (partition by loan_id'
     ~ ' order by source_file, source_row_number)' -%}
@@ -14,9 +16,10 @@
     ('unknown_sector', 'known_sector_code is null'),
     ('non_positive_commitment', 'coalesce(commitment_amount, 0) <= 0'),
     ('cancelled_exceeds_commitment',
-        'cancelled_amount < 0 or disbursed_before_window < 0 or repaid_before_window < 0'
+        'commitment_amount > 0 and (cancelled_amount < 0 or disbursed_before_window < 0'
+        ~ ' or repaid_before_window < 0'
         ~ ' or cancelled_amount + disbursed_before_window > commitment_amount'
-        ~ ' or repaid_before_window > disbursed_before_window'),
+        ~ ' or repaid_before_window > disbursed_before_window)'),
     ('dates_out_of_order',
         'board_approval_date > agreement_signing_date'
         ~ ' or effective_date < agreement_signing_date'
