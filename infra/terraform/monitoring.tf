@@ -12,7 +12,7 @@
 locals {
   metrics_namespace = "LendingResearch/Pipeline"
   # Values of the Source dimension of RejectedShare: the bank source's tables.
-  rejected_share_sources = ["transactions", "economic_indicators", "demographics"]
+  rejected_share_sources = ["transactions", "economic_indicators", "demographics", "loans"]
   alarm_period_seconds   = 3600
 }
 

@@ -6,11 +6,14 @@
 #}
 {% macro transaction_outcome_metrics() -%}
     count(*) as transaction_count,
-    count(case when transaction_status = 'completed' then 1 end) as completed_count,
+    {#- A write-off is completed but no payment attempt: the count is of successes. #}
+    count(case when is_successful then 1 end) as completed_count,
     count(case when transaction_status = 'failed' then 1 end) as failed_count,
     count(case when transaction_status = 'reversed' then 1 end) as reversed_count,
     count(case when transaction_status = 'pending' then 1 end) as pending_count,
     count(case when is_settled then 1 end) as settled_count,
+    {#- Book entries, not payment attempts: in none of the counts by status above. #}
+    count(case when transaction_type = 'write_off' then 1 end) as written_off_count,
     {{ success_rate(
         'count(case when is_successful then 1 end)',
         'count(case when is_settled then 1 end)'
@@ -20,6 +23,11 @@
     {{ completed_usd("transaction_type = 'interest_payment'") }} as interest_received_usd,
     {{ completed_usd("transaction_type = 'fee'") }} as fees_received_usd,
     {{ completed_usd('true') }} as volume_usd,
+    coalesce(
+        sum(case when transaction_type = 'write_off' and transaction_status = 'completed'
+            then amount_usd end),
+        0
+    ) as written_off_usd,
     count(case when is_successful and transaction_type = 'disbursement' then 1 end)
         as completed_disbursement_count,
     count(distinct case when is_successful then borrower_id end) as active_borrower_count
@@ -29,7 +37,7 @@
 {% macro transaction_status_counts() -%}
     {{ return([
         'transaction_count', 'completed_count', 'failed_count', 'reversed_count',
-        'pending_count', 'settled_count',
+        'pending_count', 'settled_count', 'written_off_count',
     ]) }}
 {%- endmacro %}
 

@@ -12,9 +12,10 @@
 
     Idempotent. By default it creates the schema if missing, drops and recreates each
     table (so a column changed in the YAML takes effect; the late-binding staging views
-    bind again on their next query) and registers every partition from
-    meta.lake_first_month to the current month. With partitions_only it only adds the
-    partitions still missing in the given months: the cheap call after new data lands.
+    bind again on their next query) and registers every partition of each table from
+    its meta.lake_first_month (the table's own, else the source's) to the current month.
+    With partitions_only it only adds the partitions still missing in the given months
+    (never before a table's own first month): the cheap call after new data lands.
     On DuckDB it does nothing: dbt-duckdb reads the Parquet in place.
 #}
 {% macro stage_external_sources(
@@ -87,11 +88,14 @@
         ) %}
     {% endif %}
 
-    {% set months = _lake_months(
-        first_month or _required_meta(first, 'lake_first_month'),
-        last_month or run_started_at.strftime('%Y-%m')
-    ) %}
     {% for table in tables %}
+        {#- Each table from its own first month (the loans' opening book starts decades
+            before the transactions), or from `first_month` when that is later. -#}
+        {% set own_first = _required_meta(table, 'lake_first_month') %}
+        {% set months = _lake_months(
+            [first_month, own_first] | max if first_month else own_first,
+            last_month or run_started_at.strftime('%Y-%m')
+        ) %}
         {% set relation = schema ~ '.' ~ adapter.quote(table.identifier) %}
         {% set location = _required_meta(table, 'lake_location').rstrip('/') ~ '/'
             ~ table.identifier ~ '/' %}

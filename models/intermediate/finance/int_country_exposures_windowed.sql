@@ -1,6 +1,7 @@
 {#
-    The bank's exposure to each country, month by month: the outstanding balance and the
-    flows of the last 12 months. The grid is dense (every country, every month), so a
+    The bank's exposure to each country, month by month: the outstanding balance (the
+    loans file's balances brought forward at the window's start, plus what was disbursed,
+    less what was repaid and written off since) and the flows of the last 12 months. The grid is dense (every country, every month), so a
     window of rows is a window of months: `rows between 11 preceding and current row` is
     the last 12 months.
 #}
@@ -14,6 +15,17 @@ country_months as (
 
 ),
 
+brought_forward as (
+
+    select
+        country_code,
+        sum(disbursed_before_window - repaid_before_window) as brought_forward_usd
+    from {{ ref('int_loans_validated') }}
+    where is_valid
+    group by country_code
+
+),
+
 activity as (
 
     select
@@ -22,6 +34,7 @@ activity as (
         disbursed_usd,
         repaid_usd,
         interest_received_usd,
+        written_off_usd,
         completed_count,
         settled_count
     from {{ ref('int_transactions_aggregated_to_country_months') }}
@@ -36,11 +49,13 @@ monthly as (
         country_months.is_quarter_complete,
         country_months.is_year_complete,
         {{ zero_when_inactive('activity', [
-            'disbursed_usd', 'repaid_usd', 'interest_received_usd', 'completed_count',
-            'settled_count',
-        ]) }}
+            'disbursed_usd', 'repaid_usd', 'interest_received_usd', 'written_off_usd',
+            'completed_count', 'settled_count',
+        ]) }},
+        coalesce(brought_forward.brought_forward_usd, 0) as brought_forward_usd
     from country_months
     left join activity using (country_code, month_start_date)
+    left join brought_forward using (country_code)
 
 ),
 
@@ -51,7 +66,7 @@ windowed as (
         month_start_date,
         is_quarter_complete,
         is_year_complete,
-        sum(disbursed_usd - repaid_usd) over (
+        brought_forward_usd + sum(disbursed_usd - repaid_usd - written_off_usd) over (
             partition by country_code order by month_start_date
             rows between unbounded preceding and current row
         ) as outstanding_usd,

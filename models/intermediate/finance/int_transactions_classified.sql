@@ -2,7 +2,9 @@
     Every raw transaction row, classified against the reference seeds: the outcome flags
     of its status (transaction_statuses), the currency its country books in (countries),
     and whether its sector and type are known (sectors, transaction_types). Null where the
-    seed does not know the code: the validation rules judge that.
+    seed does not know the code: the validation rules judge that. A type that is no
+    payment attempt (counts_in_success_rate false: a write-off) is neither settled nor
+    successful, so it never moves the success rate.
 #}
 with
 
@@ -39,7 +41,10 @@ sectors as (
 
 transaction_types as (
 
-    select transaction_type from {{ ref('transaction_types') }}
+    select
+        transaction_type,
+        counts_in_success_rate
+    from {{ ref('transaction_types') }}
 
 ),
 
@@ -57,8 +62,16 @@ classified as (
         transactions.sector_code,
         transactions.transaction_type,
         transactions.transaction_status,
-        statuses.is_settled,
-        statuses.is_successful,
+        case
+            when transaction_types.counts_in_success_rate or statuses.is_settled is null
+                then statuses.is_settled
+            else false
+        end as is_settled,
+        case
+            when transaction_types.counts_in_success_rate or statuses.is_successful is null
+                then statuses.is_successful
+            else false
+        end as is_successful,
         countries.currency_code as country_currency_code,
         sectors.sector_code is not null as is_known_sector,
         transaction_types.transaction_type is not null as is_known_transaction_type,

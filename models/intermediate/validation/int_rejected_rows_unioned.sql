@@ -1,8 +1,9 @@
 {#
     One row per rejected raw row of every source, with the reasons and the month it counts
-    in: the partition month for transactions, the reference month for indicators (January
-    of the partition year when the month is missing), January of the partition year for
-    demographics.
+    in (docs block data_quality_month): the partition month for transactions, the
+    reference month for indicators (January of the partition year when the month is
+    missing), January of the partition year for demographics and for loans (partitioned
+    by signing year).
 #}
 with
 
@@ -46,6 +47,19 @@ demographics as (
 
 ),
 
+loans as (
+
+    select
+        'loans' as source_name,
+        {{ partition_month_start('partition_year') }} as month_start_date,
+        source_file,
+        source_row_number,
+        rejection_reasons
+    from {{ ref('int_loans_validated') }}
+    where not is_valid
+
+),
+
 unioned as (
 
     select * from transactions
@@ -53,6 +67,8 @@ unioned as (
     select * from economic_indicators
     union all
     select * from demographics
+    union all
+    select * from loans
 
 )
 

@@ -7,6 +7,10 @@
         delivered: int_transaction_partitions_totalled);
       - the month's exchange rates, all countries (a revised or withdrawn rate changes the
         USD amounts and the absurd_amount and missing_exchange_rate verdicts);
+      - what the loans file says of the loans the partition's rows name (their country,
+        sector and balance brought forward: the unknown_loan, loan_mismatch and
+        loan_never_disbursed verdicts), so a revised loan validates again the partitions
+        with its transactions and a new loan (an appended month's) none before it;
       - the reference seeds that shape a row (countries, sectors, transaction types and
         statuses: a change there rebuilds every partition);
       - the clock, while any of its rows is dated after it (the future_timestamp verdict
@@ -21,7 +25,8 @@
 {%- set validation_version = code_checksum([
     'stg_bank__transactions', 'int_transactions_classified',
     'int_transactions_converted_to_usd', 'int_transactions_deduplicated',
-    'int_loans_first_disbursed', 'int_transactions_joined_to_rule_inputs',
+    'int_loans_first_disbursed', 'int_loans_as_first_delivered',
+    'int_transaction_loans_listed_by_partition', 'int_transactions_joined_to_rule_inputs',
     'int_transaction_validations',
 ]) ~ var('max_transaction_amount_usd') ~ var('first_transaction_date') -%}
 
@@ -42,6 +47,22 @@ exchange_rates as (
     from {{ ref('int_indicators_pivoted_to_country_months') }}
     where local_per_usd is not null
     group by extract(year from month_start_date), extract(month from month_start_date)
+
+),
+
+loans as (
+
+    select
+        listed.partition_year,
+        listed.partition_month,
+        {{ content_checksum([
+            'listed.loan_id', 'loans.loan_country_code', 'loans.loan_sector_code',
+            'loans.is_disbursed_before_window',
+        ]) }} as loans_checksum
+    from {{ ref('int_transaction_loans_listed_by_partition') }} as listed
+    left join {{ ref('int_loans_as_first_delivered') }} as loans
+        on listed.loan_id = loans.loan_id
+    group by listed.partition_year, listed.partition_month
 
 ),
 
@@ -66,6 +87,7 @@ fingerprinted as (
             "cast(totals.raw_row_count as varchar)"
             ~ " || ':' || totals.content_checksum"
             ~ " || ':' || coalesce(exchange_rates.rates_checksum, 'no rates')"
+            ~ " || ':' || coalesce(loans.loans_checksum, 'no loans')"
             ~ " || ':' || reference_data.countries_checksum"
             ~ " || ':' || reference_data.sectors_checksum"
             ~ " || ':' || reference_data.transaction_types_checksum"
@@ -80,6 +102,9 @@ fingerprinted as (
     left join exchange_rates
         on totals.partition_year = exchange_rates.rate_year
         and totals.partition_month = exchange_rates.rate_month
+    left join loans
+        on totals.partition_year = loans.partition_year
+        and totals.partition_month = loans.partition_month
 
 )
 

@@ -32,10 +32,15 @@
     ('future_timestamp', 'is_in_future'),
     ('before_data_start', 'is_before_data_start'),
     ('outside_partition', 'is_in_time_range and not is_in_partition'),
+    ('unknown_loan', 'loan_id is not null and not is_known_loan'),
     ('loan_never_disbursed',
-        "loan_id is not null and coalesce(transaction_type, '') != 'disbursement'"
+        "is_known_loan and coalesce(transaction_type, '') != 'disbursement'"
         ~ ' and (first_disbursed_at is null or (is_in_time_range and is_in_partition'
         ~ ' and transaction_at < first_disbursed_at))'),
+    ('loan_mismatch',
+        'is_known_loan and ((country_currency_code is not null'
+        ~ ' and country_code != loan_country_code)'
+        ~ ' or (is_known_sector and sector_code != loan_sector_code))'),
     ('missing_exchange_rate', 'country_currency_code is not null and is_in_time_range'
         ~ ' and is_in_partition and local_per_usd is null'),
 ] -%}

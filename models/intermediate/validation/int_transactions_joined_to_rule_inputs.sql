@@ -1,7 +1,8 @@
 {#
     Every raw transaction row with what the rules that look beyond the row need: whether
     it repeats an earlier row (int_transactions_deduplicated), the version of its
-    partition, and its loan's first disbursement; and its borrower's pseudonym.
+    partition, its loan's first disbursement, and its loan's row in the loans file
+    (int_loans_as_first_delivered); and its borrower's pseudonym.
     int_transaction_validations applies the rules; an incremental run reads only the
     partitions it rebuilds from this view.
 #}
@@ -42,6 +43,17 @@ first_disbursements as (
 
 ),
 
+loans as (
+
+    select
+        loan_id,
+        loan_country_code,
+        loan_sector_code,
+        is_known_loan
+    from {{ ref('int_loans_as_first_delivered') }}
+
+),
+
 borrower_pseudonyms as (
 
     select
@@ -76,6 +88,9 @@ facts as (
         duplicates.source_file is not null as is_duplicate,
         versions.deduplicated_at,
         first_disbursements.first_disbursed_at,
+        loans.loan_country_code,
+        loans.loan_sector_code,
+        coalesce(loans.is_known_loan, false) as is_known_loan,
         borrower_pseudonyms.borrower_pseudonym,
         loan_pseudonyms.loan_pseudonym,
         transaction_pseudonyms.transaction_pseudonym
@@ -83,11 +98,12 @@ facts as (
     inner join versions using (partition_year, partition_month)
     left join duplicates using (source_file, source_row_number)
     left join first_disbursements using (loan_id)
+    left join loans using (loan_id)
     left join borrower_pseudonyms using (borrower_id)
     left join loan_pseudonyms using (loan_id)
     left join transaction_pseudonyms using (transaction_id)
 
 )
 
--- The converted rows column for column, plus six: their SQL is where the columns are listed.
+-- The converted rows column for column, plus nine: their SQL is where the columns are listed.
 select * from facts  -- noqa: AM04

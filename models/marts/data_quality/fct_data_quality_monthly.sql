@@ -2,8 +2,8 @@
     Per source and month: the rows delivered, valid and rejected. Transactions are counted
     from what the build stored per partition (the delivered rows when the partition was
     last delivered, the valid and rejected rows of its current validation), so the mart
-    costs no scan of the history; the indicators and demographics are small enough to
-    count.
+    costs no scan of the history; the indicators, demographics and loans are small enough
+    to count. The month a row counts in: docs block data_quality_month.
 #}
 with
 
@@ -35,6 +35,12 @@ other_rows as (
         {{ partition_month_start('partition_year') }} as month_start_date,
         is_valid
     from {{ ref('int_demographics_validated') }}
+    union all
+    select
+        'loans' as source_name,
+        {{ partition_month_start('partition_year') }} as month_start_date,
+        is_valid
+    from {{ ref('int_loans_validated') }}
 
 ),
 

@@ -48,7 +48,7 @@ joined as (
         activity.success_rate,
         {{ zero_when_inactive('activity', [
             'disbursed_usd', 'repaid_usd', 'interest_received_usd', 'fees_received_usd',
-            'volume_usd', 'completed_disbursement_count',
+            'volume_usd', 'written_off_usd', 'completed_disbursement_count',
         ]) }},
         cast(activity.disbursed_usd as double precision)
         / nullif(activity.completed_disbursement_count, 0) as average_disbursement_usd,

@@ -1,10 +1,11 @@
 """Generate the bank's sample data as Hive-partitioned Parquet.
 
-Writes three datasets under --output:
+Writes four datasets under --output:
 
   economic_indicators/year=YYYY/part-0.parquet            8 indicators x 10 countries x 69 months
   demographics/year=YYYY/part-0.parquet                   10 countries x 6 years
   transactions/year=YYYY/month=MM/part-0.parquet          --transactions loan transactions
+  loans/year=YYYY/part-0.parquet                          the loan book, by signing year
 
 plus _manifest.json (options, row counts, files). The same options always produce the
 same bytes. The dataset is written to a temporary sibling directory and swapped in at the
@@ -262,7 +263,7 @@ def main(argv: list[str] | None = None) -> int:
             f"Wrote {sum(rows.values()):,} rows to {args.output}: "
             f"{rows['economic_indicators']:,} economic indicators, "
             f"{rows['demographics']:,} demographics, {rows['transactions']:,} transactions "
-            f"to {options.last_month} (seed {options.seed})."
+            f"to {options.last_month} and {rows['loans']:,} loans (seed {options.seed})."
         )
         if "injected_defects" in manifest:
             injected = manifest["injected_defects"]["rows"]

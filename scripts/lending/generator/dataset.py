@@ -28,11 +28,13 @@ from lending.generator.defects import (
     InjectedDefect,
     inject_demographic_defects,
     inject_indicator_defects,
+    inject_loan_defects,
     inject_transaction_defects,
 )
 from lending.generator.economy import demographics, economic_indicators
+from lending.generator.loans import COMPLETED, loans_table
 from lending.generator.periods import BASE_LAST_MONTH, FIRST_TRANSACTION_MONTH, transaction_months
-from lending.generator.profiles import COUNTRIES
+from lending.generator.profiles import COUNTRIES, SECTORS
 from lending.generator.transactions import MonthBatch, TransactionGenerator
 from lending.locking import exclusive_lock, private_directory
 
@@ -41,7 +43,7 @@ MANIFEST_FORMAT = 1
 # With --defect-rate: every defect injected on purpose, and the reason it must get.
 INJECTED_DEFECTS_NAME = "_injected_defects.parquet"
 # The one folder per dataset the generator writes; nothing else belongs in its output.
-DATASETS = ("economic_indicators", "demographics", "transactions")
+DATASETS = ("economic_indicators", "demographics", "transactions", "loans")
 OWN_ENTRIES = frozenset({MANIFEST_NAME, INJECTED_DEFECTS_NAME, *DATASETS})
 # generator_fingerprint(): what every manifest the generator writes carries.
 FINGERPRINT = re.compile(r"[0-9a-f]{16}")
@@ -194,9 +196,13 @@ class DefectPlan:
     rate: float
     # (country code, transaction month index) pairs whose exchange rate is removed.
     removed_exchange_rates: frozenset[tuple[str, int]]
+    # (country code, sector code) -> a loan of the base window whose disbursement failed:
+    # where a loan_never_disbursed defect points a payment.
+    never_disbursed_loans: tuple[tuple[tuple[str, str], int], ...] = ()
 
     @classmethod
-    def choose(cls, options: Options, counts: np.ndarray) -> DefectPlan:
+    def choose(cls, options: Options, generator: TransactionGenerator) -> DefectPlan:
+        counts = generator.counts
         removed: set[tuple[str, int]] = set()
         if options.defect_rate > 0:
             # About as many rows as each row-level kind gets, at least one country-month,
@@ -207,7 +213,9 @@ class DefectPlan:
             rng = np.random.default_rng([options.seed, 6])
             for pick in rng.choice(len(months), size=min(wanted, len(months)), replace=False):
                 removed.add((COUNTRIES[countries[pick]].code, int(months[pick])))
-        return cls(options.seed, options.defect_rate, frozenset(removed))
+        return cls(
+            options.seed, options.defect_rate, frozenset(removed), _never_disbursed(generator)
+        )
 
     @property
     def active(self) -> bool:
@@ -226,6 +234,20 @@ class DefectPlan:
         for code, month_idx in self.removed_exchange_rates:
             drop |= is_rate & (country == code) & (month == month_idx)
         return indicators.filter(pa.array(~drop))
+
+
+def _never_disbursed(generator: TransactionGenerator) -> tuple[tuple[tuple[str, str], int], ...]:
+    """The first loan of each country and sector whose disbursement failed and that was
+    never disbursed before the window, among the base window's loans (appending a month
+    changes none of them)."""
+    loans = generator.plan.loans
+    base = loans.month < len(transaction_months())
+    never = np.flatnonzero(base & (loans.status != COMPLETED) & (loans.disbursed_before_usd == 0))
+    first: dict[tuple[str, str], int] = {}
+    for position in never:
+        key = (COUNTRIES[loans.country[position]].code, SECTORS[loans.sector[position]].code)
+        first.setdefault(key, int(position) + 1)
+    return tuple(sorted(first.items()))
 
 
 def _relative(path: Path, root: Path) -> str:
@@ -247,6 +269,7 @@ def _write_month(
             month_idx,
             {c.code: float(exchange_rates[i, month_idx + 1]) for i, c in enumerate(COUNTRIES)},
             frozenset(code for code, m in plan.removed_exchange_rates if m == month_idx),
+            dict(plan.never_disbursed_loans),
         )
         injected = [InjectedDefect(_relative(path, root), row, why) for row, why in records]
     _write(table, path, use_dictionary=TRANSACTION_DICTIONARY_COLUMNS)
@@ -428,7 +451,8 @@ def generate(
         indicators, exchange_rates = economic_indicators(options.seed, options.last)
         people = demographics(options.seed, options.last)
         generator = TransactionGenerator(options.seed, options.transactions, options.last)
-        plan = DefectPlan.choose(options, generator.counts)
+        plan = DefectPlan.choose(options, generator)
+        loans = loans_table(generator.plan.loans, len(generator.months) - 1)
         indicators = plan.remove_exchange_rates(indicators)
 
         files: dict[str, int] = {}
@@ -442,15 +466,15 @@ def generate(
                 7,
             ),
             (people, "demographics", people["reference_year"], inject_demographic_defects, 8),
+            (loans, "loans", pc.year(loans["agreement_signing_date"]), inject_loan_defects, 17),
         ):
             written, defects = _write_by_year(table, staging, dataset, years, plan, inject, stream)
             files |= written
             injected += defects
 
-        rows_written = {name: 0 for name in ("economic_indicators", "demographics")}
+        rows_written = dict.fromkeys(DATASETS, 0)
         for path, rows in files.items():
             rows_written[Path(path).relative_to(staging).parts[0]] += rows
-        rows_written["transactions"] = 0
         for position, path, rows, defects in _write_transactions(
             generator, staging, plan, exchange_rates
         ):

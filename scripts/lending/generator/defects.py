@@ -37,7 +37,9 @@ TRANSACTION_ROW_DEFECTS: tuple[str, ...] = (
     "future_timestamp",
     "before_data_start",
     "outside_partition",
+    "unknown_loan",
     "loan_never_disbursed",
+    "loan_mismatch",
 )
 # Removing a country-month's exchange rate rejects every transaction of that month there.
 MISSING_EXCHANGE_RATE = "missing_exchange_rate"
@@ -60,6 +62,16 @@ DEMOGRAPHIC_DEFECTS: tuple[str, ...] = (
     "percentage_out_of_range",
 )
 
+# Never in the columns the transactions are checked against (loan_id, country, sector,
+# the balance brought forward), so that no payment of the loan is rejected with it: a
+# duplicate is an exact copy delivered after the first, which is the one that counts.
+LOAN_DEFECTS: tuple[str, ...] = (
+    "duplicate_loan_id",
+    "non_positive_commitment",
+    "cancelled_exceeds_commitment",
+    "dates_out_of_order",
+)
+
 # Values no validation rule accepts.
 UNKNOWN_COUNTRY = "VEN"  # Venezuela: not a country the bank lends in
 UNKNOWN_SECTOR = "MIN"
@@ -67,7 +79,7 @@ UNKNOWN_TRANSACTION_TYPE = "refund"
 UNKNOWN_STATUS = "cancelled"
 MISMATCHED_CURRENCY = "EUR"
 UNKNOWN_INDICATOR = "money_supply"
-NEVER_DISBURSED_LOAN = 9_000_000_000
+UNKNOWN_LOAN = 9_000_000_000
 ABSURD_AMOUNT_USD = 5_000_000_000
 FUTURE_YEAR_START = np.datetime64("2099-01-01T00:00:00", "us")
 BEFORE_DATA_START = np.datetime64("2015-01-01T00:00:00", "us")
@@ -184,6 +196,27 @@ def deal_kinds(
     return {kind: chosen[dealt == index] for index, kind in enumerate(kinds)}
 
 
+def _rows_with_a_loan_never_disbursed(
+    rows: dict[str, np.ndarray],
+    candidates: np.ndarray,
+    country: np.ndarray,
+    sector: np.ndarray,
+    never_disbursed: dict[tuple[str, str], int],
+) -> np.ndarray:
+    """The loan_never_disbursed rows: those dealt whose country and sector have a loan
+    never disbursed, and for each of the others the next spare payment (dealt no defect)
+    that has one, so that a small dataset gets the defect too (none when no payment of
+    the month has such a loan)."""
+    dealt = rows["loan_never_disbursed"]
+    has_loan = np.array(
+        [(c, s) in never_disbursed for c, s in zip(country, sector, strict=True)], dtype=bool
+    )
+    taken = np.concatenate([np.asarray(chosen, np.int64) for chosen in rows.values()])
+    spare = np.setdiff1d(candidates[has_loan[candidates]], taken)
+    kept = dealt[has_loan[dealt]]
+    return np.sort(np.concatenate([kept, spare[: len(dealt) - len(kept)]])).astype(np.int64)
+
+
 def inject_transaction_defects(
     table: pa.Table,
     rng: np.random.Generator,
@@ -191,12 +224,16 @@ def inject_transaction_defects(
     month_offset: int,
     local_per_usd: dict[str, float],
     rate_removed_for: frozenset[str],
+    never_disbursed: dict[tuple[str, str], int],
 ) -> tuple[pa.Table, list[tuple[int, str]]]:
     """Defects for one month's transactions; returns the table and (row, reason) pairs.
 
     `local_per_usd` maps country code to the month's exchange rate (to make an amount
     absurd in USD); `rate_removed_for` lists the countries whose rate for this month was
-    removed, every transaction of which must be rejected as missing_exchange_rate.
+    removed, every transaction of which must be rejected as missing_exchange_rate;
+    `never_disbursed` maps (country, sector) to a loan in the loans file whose
+    disbursement failed, where a loan_never_disbursed payment is pointed (a payment of
+    a country and sector with none gets no such defect).
     """
     table = _as_plain_strings(table)
     n = table.num_rows
@@ -213,9 +250,20 @@ def inject_transaction_defects(
 
     # Values first, while the columns hold no nulls; nulls last.
     loan = table["loan_id"].to_numpy().copy()
-    never = rows["loan_never_disbursed"]
-    loan[never] = NEVER_DISBURSED_LOAN + month_offset * 1_000_000 + np.arange(len(never))
+    unknown = rows["unknown_loan"]
+    loan[unknown] = UNKNOWN_LOAN + month_offset * 1_000_000 + np.arange(len(unknown))
+    sector = np.asarray(table["sector_code"].to_numpy(zero_copy_only=False))
+    never = _rows_with_a_loan_never_disbursed(rows, candidates, country, sector, never_disbursed)
+    rows["loan_never_disbursed"] = never
+    target = [never_disbursed[(country[r], sector[r])] for r in never]
+    loan[never] = np.array(target, np.int64)
     put("loan_id", pa.array(loan))
+    # Another of the known sectors: the loan's is what the row should carry.
+    mismatched = rows["loan_mismatch"]
+    codes = sorted(set(sector))
+    other = [codes[(codes.index(sector[r]) + 1) % len(codes)] for r in mismatched]
+    sector[mismatched] = other
+    put("sector_code", pa.array(sector, pa.string()))
 
     amount = pc.if_else(
         _row_mask(n, rows["non_positive_amount"]), pc.negate(table["amount"]), table["amount"]
@@ -269,3 +317,30 @@ def inject_demographic_defects(
     population[rows["population_not_positive"]] *= -1
     table = _set_values(_set_column(table, "population", pa.array(population)), rows)
     return _with_records(table, rows, "duplicate_country_year", [])
+
+
+def inject_loan_defects(
+    table: pa.Table, rng: np.random.Generator, rate: float, year_offset: int
+) -> tuple[pa.Table, list[tuple[int, str]]]:
+    """Defects for one year's loans (by signing year): at least one a year."""
+    table = _as_plain_strings(table)
+    n = table.num_rows
+    rows = deal_kinds(rng, np.arange(n), max(1, defect_count(rate, n)), LOAN_DEFECTS, year_offset)
+    commitment = table["original_principal_amount"]
+    negative = _row_mask(n, rows["non_positive_commitment"])
+    table = _set_column(
+        table, "original_principal_amount", pc.if_else(negative, pc.negate(commitment), commitment)
+    )
+    over = rows["cancelled_exceeds_commitment"]
+    over_values = pa.array(
+        [commitment[int(row)].as_py() + Decimal("1000.00") for row in over], pa.decimal128(18, 2)
+    )
+    cancelled = pc.replace_with_mask(table["cancelled_amount"], _row_mask(n, over), over_values)
+    table = _set_column(table, "cancelled_amount", cancelled)
+    # Approved a month after it was signed.
+    approval = table["board_approval_date"].to_numpy(zero_copy_only=False).copy()
+    signing = table["agreement_signing_date"].to_numpy(zero_copy_only=False)
+    late = rows["dates_out_of_order"]
+    approval[late] = signing[late] + np.timedelta64(30, "D")
+    table = _set_column(table, "board_approval_date", pa.array(approval, pa.date32()))
+    return _with_records(table, rows, "duplicate_loan_id", [])

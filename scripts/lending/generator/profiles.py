@@ -7,10 +7,10 @@ are data: macro_anchors.toml, beside this file.
 The bank is modelled on a mid-sized regional development bank: at the default 50,000
 transactions it disburses about USD 2-3 billion a year in ten countries (the order of
 CABEI's annual approvals, a tenth of the largest multilateral lenders in the region),
-through some 1,200 loans a year of a few million dollars each, sovereign investment loans
-and credit lines on-lent by national development banks. Its book starts empty in January
-2019, when the extract starts, so in the early years most loans are still in their grace
-period. `--transactions` scales the number of loans, and so the book, proportionally.
+through some 300 loans a year of USD 5-15 million each, sovereign investment loans and
+credit lines on-lent by national development banks, on top of a book of loans made in the
+25 years before the extract starts (loans.py). `--transactions` scales the number of
+loans, and so the book, proportionally.
 """
 
 from __future__ import annotations
@@ -66,16 +66,16 @@ class TransactionType:
 # Terms modelled on multilateral development banks' loans: sovereign investment loans of
 # 15-25 years with 4-5 years of grace, credit lines to intermediaries of 5-8 years.
 SECTORS: tuple[Sector, ...] = (
-    Sector("AGR", 900_000, 0.8, 2.0, 8, 1.8, 0.25),
-    Sector("DIG", 1_000_000, 0.8, 3.0, 12, 1.3, -0.10),
-    Sector("EDU", 1_000_000, 0.7, 5.0, 20, 1.0, -0.05),
-    Sector("ENE", 2_400_000, 0.9, 4.0, 18, 1.2, -0.25),
-    Sector("ENV", 1_100_000, 0.8, 4.0, 15, 1.1, 0.00),
-    Sector("FIN", 2_000_000, 0.9, 1.5, 6, 2.2, 0.30),
-    Sector("HEA", 1_100_000, 0.7, 4.0, 15, 1.0, -0.10),
-    Sector("TRN", 2_800_000, 0.9, 5.0, 25, 1.1, -0.20),
-    Sector("URB", 1_300_000, 0.8, 4.0, 20, 1.2, 0.10),
-    Sector("WAS", 1_300_000, 0.8, 5.0, 20, 1.0, 0.00),
+    Sector("AGR", 3_600_000, 0.8, 2.0, 8, 1.8, 0.25),
+    Sector("DIG", 4_000_000, 0.8, 3.0, 12, 1.3, -0.10),
+    Sector("EDU", 4_000_000, 0.7, 5.0, 20, 1.0, -0.05),
+    Sector("ENE", 9_600_000, 0.9, 4.0, 18, 1.2, -0.25),
+    Sector("ENV", 4_400_000, 0.8, 4.0, 15, 1.1, 0.00),
+    Sector("FIN", 8_000_000, 0.9, 1.5, 6, 2.2, 0.30),
+    Sector("HEA", 4_400_000, 0.7, 4.0, 15, 1.0, -0.10),
+    Sector("TRN", 11_200_000, 0.9, 5.0, 25, 1.1, -0.20),
+    Sector("URB", 5_200_000, 0.8, 4.0, 20, 1.2, 0.10),
+    Sector("WAS", 5_200_000, 0.8, 5.0, 20, 1.0, 0.00),
 )
 
 TRANSACTION_TYPES: tuple[TransactionType, ...] = (
@@ -83,6 +83,8 @@ TRANSACTION_TYPES: tuple[TransactionType, ...] = (
     TransactionType("repayment", 0.35, 0.35),
     TransactionType("interest_payment", 0.20, 0.30),
     TransactionType("fee", -0.20, 0.40),
+    # A book entry, never drawn: loans.py says when a loan is written off.
+    TransactionType("write_off", 0.0, 0.0),
 )
 
 # completed counts as a success; failed and reversed are settled failures; pending is

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pyarrow as pa
 
 from lending.checks.raw_structure import load_tables
@@ -43,4 +44,22 @@ def source_schema(table: str, categories: tuple[str, ...] = ()) -> pa.Schema:
             pa.field(name, CATEGORY if name in categories else arrow_type(declared))
             for name, declared in columns.items()
         ]
+    )
+
+
+def dictionary(codes: np.ndarray, values: tuple[str, ...]) -> pa.DictionaryArray:
+    """A string column from small integer codes, without a Python object per row.
+
+    Parquet stores it as a plain string column with dictionary encoding.
+    """
+    return pa.DictionaryArray.from_arrays(pa.array(codes.astype(np.int8)), pa.array(values))
+
+
+def decimal_from_cents(cents: np.ndarray) -> pa.Array:
+    """Exact decimal(18, 2) from integer cents (no float rounding on the way)."""
+    words = np.empty((len(cents), 2), dtype=np.int64)
+    words[:, 0] = cents
+    words[:, 1] = cents >> 63  # sign extension into the high 64 bits
+    return pa.Array.from_buffers(
+        pa.decimal128(18, 2), len(cents), [None, pa.py_buffer(words.tobytes())]
     )

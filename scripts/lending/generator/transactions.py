@@ -26,6 +26,14 @@ import numpy as np
 import pyarrow as pa
 
 from lending.generator.economy import daily_exchange_rates
+from lending.generator.loans import (
+    MONTHS_PER_PERIOD,
+    NO_DISBURSEMENT,
+    NO_DISTRESS,
+    RESTRUCTURED,
+    WRITTEN_OFF,
+    Loans,
+)
 from lending.generator.periods import (
     BASE_LAST_MONTH,
     FIRST_INDICATOR_DAY,
@@ -40,21 +48,20 @@ from lending.generator.profiles import (
     TRANSACTION_TYPES,
     USD_REFERENCE_RATE,
 )
-from lending.generator.schemas import source_schema
+from lending.generator.schemas import decimal_from_cents, dictionary, source_schema
 
 TRANSACTION_SCHEMA = source_schema(
     "transactions",
     categories=("country_code", "sector_code", "transaction_type", "status", "currency_code"),
 )
 
-DISBURSEMENT, REPAYMENT, INTEREST, FEE = range(4)
+DISBURSEMENT, REPAYMENT, INTEREST, FEE, WRITE_OFF = range(5)
 COMPLETED, FAILED, REVERSED, PENDING = range(4)
 SECONDS_PER_DAY = 86_400
-MONTHS_PER_PERIOD = 6  # loans are serviced semi-annually
 
 # Log-odds of a settled transaction failing for the bank as a whole, tuned so the overall
 # success rate lands near 95%; country, sector, type and time effects move around it.
-BASE_FAILURE_LOG_ODDS = -2.93
+BASE_FAILURE_LOG_ODDS = -3.09
 COVID_PEAK_MONTH = np.datetime64("2020-04", "M")
 ARGENTINA_DEVALUATION_MONTH = np.datetime64("2023-12", "M")
 # Settlement takes days: only the extract's last weeks can still be pending.
@@ -73,6 +80,27 @@ LENDING_GROWTH = 0.8
 COVID_RESPONSE_MONTH = np.datetime64("2020-06", "M")
 # Principal bounds, USD.
 MIN_PRINCIPAL_USD, MAX_PRINCIPAL_USD = 25_000, 400_000_000
+# The opening book: loans first disbursed in the 25 years before the window, from a
+# lending that grew about 3% a year (loans.py says what it is modelled on).
+OPENING_FIRST_MONTH = -12 * 25
+OPENING_GROWTH = 1.03
+# Of the opening book's loans still in their grace period, the share whose last tranche
+# (this share of the principal) disburses in the window, before the first instalment.
+TRANCHE_SHARE = 0.6
+TRANCHE_FRACTION = (0.2, 0.5)
+# Commitments partly cancelled, and how much of them.
+CANCELLED_SHARE = 0.15
+CANCELLED_FRACTION = (0.05, 0.3)
+# Days from the first disbursement back to the signing, and from the signing back to the
+# board's approval; from the last disbursement on to the closing date.
+SIGNING_DAYS_BEFORE = (45, 270)
+APPROVAL_DAYS_BEFORE = (20, 150)
+CLOSING_DAYS_AFTER = (180, 720)
+# Defaults (loans.py): over a loan's life, an average loan defaults with this probability,
+# scaled by its country's and sector's failure odds; of defaults, this share is restructured,
+# the rest written off.
+DISTRESS_SHARE = 0.06
+RESTRUCTURED_SHARE = 0.6
 
 _COUNTRY_WEIGHTS = np.array([c.lending_weight for c in COUNTRIES])
 _COUNTRY_FAILURE = np.array([c.failure_log_odds for c in COUNTRIES])
@@ -94,24 +122,6 @@ _COUNTRY_CODES = tuple(c.code for c in COUNTRIES)
 _CURRENCY_CODES = tuple(c.currency_code for c in COUNTRIES)
 _SECTOR_CODES = tuple(s.code for s in SECTORS)
 _TYPE_CODES = tuple(t.code for t in TRANSACTION_TYPES)
-
-
-def _dictionary(codes: np.ndarray, values: tuple[str, ...]) -> pa.DictionaryArray:
-    """A string column from small integer codes, without a Python object per row.
-
-    Parquet stores it as a plain string column with dictionary encoding.
-    """
-    return pa.DictionaryArray.from_arrays(pa.array(codes.astype(np.int8)), pa.array(values))
-
-
-def _decimal_from_cents(cents: np.ndarray) -> pa.Array:
-    """Exact decimal(18, 2) from integer cents (no float rounding on the way)."""
-    words = np.empty((len(cents), 2), dtype=np.int64)
-    words[:, 0] = cents
-    words[:, 1] = cents >> 63  # sign extension into the high 64 bits
-    return pa.Array.from_buffers(
-        pa.decimal128(18, 2), len(cents), [None, pa.py_buffer(words.tobytes())]
-    )
 
 
 def reference_rates(months: np.ndarray) -> np.ndarray:
@@ -200,42 +210,9 @@ def _stochastic_round(values: np.ndarray, u: np.ndarray) -> np.ndarray:
 
 
 @dataclass
-class Loans:
-    """Loans as numpy columns, in disbursement (time) order."""
-
-    month: np.ndarray  # month position in the window
-    country: np.ndarray
-    sector: np.ndarray
-    borrower_number: np.ndarray
-    principal_usd: np.ndarray
-    spread_pct: np.ndarray
-    grace_periods: np.ndarray  # half-years of interest only
-    periods: np.ndarray  # half-years to maturity
-    status: np.ndarray  # of the disbursement
-    transaction_at: np.ndarray
-
-    def __len__(self) -> int:
-        return len(self.month)
-
-    def head(self, n: int) -> Loans:
-        return Loans(**{name: values[:n] for name, values in vars(self).items()})
-
-    @staticmethod
-    def concatenate(parts: list[Loans]) -> Loans:
-        names = Loans.__dataclass_fields__
-        return Loans(**{name: np.concatenate([getattr(p, name) for p in parts]) for name in names})
-
-    def transactions_until(self, last: int) -> np.ndarray:
-        """Rows each loan brings up to month position `last`: its disbursement, and, if
-        that completed, interest every period and principal after the grace period."""
-        due = np.minimum(self.periods, np.maximum(last - self.month, 0) // MONTHS_PER_PERIOD)
-        instalments = np.maximum(due - self.grace_periods, 0)
-        return 1 + np.where(self.status == COMPLETED, due + instalments, 0)
-
-
-@dataclass
 class LoanPlan:
-    """Every loan of the window, and the number of transactions of every [month, country].
+    """Every loan of the window and of the opening book, and the number of transactions of
+    every [month, country].
 
     The base window holds exactly the transactions asked for: the plan sizes the number of
     loans on their expected schedules, drops the latest loans if the drawn schedules bring
@@ -245,7 +222,8 @@ class LoanPlan:
     seed: int
     months: np.ndarray
     loans: Loans = field(init=False)
-    # Loans of month position m are loans[month_offsets[m]:month_offsets[m + 1]].
+    # Loans first disbursed in month position m are
+    # loans[month_offsets[m - OPENING_FIRST_MONTH]:month_offsets[m - OPENING_FIRST_MONTH + 1]].
     month_offsets: np.ndarray = field(init=False)
     fees: np.ndarray = field(init=False)  # [month, country]
     counts: np.ndarray = field(init=False)  # [month, country], all transactions
@@ -256,51 +234,71 @@ class LoanPlan:
     def draw(cls, seed: int, n_transactions: int, last_month: np.datetime64) -> LoanPlan:
         plan = cls(seed, transaction_months(last_month))
         base_length = len(transaction_months())
-        new_loans = plan._new_loan_counts(n_transactions, base_length)
+        new_loans, opening_loans = plan._new_loan_counts(n_transactions, base_length)
         # About 0.6 borrowers per loan: many borrowers come back for another loan.
-        pool = np.maximum(np.round(new_loans[:base_length].sum(axis=0) * 0.6), 20)
-        plan.borrower_pool = pool.astype(np.int64)
+        drawn = new_loans[:base_length].sum(axis=0) + opening_loans.sum(axis=0)
+        plan.borrower_pool = np.maximum(np.round(drawn * 0.6), 20).astype(np.int64)
         plan.borrower_offset = np.concatenate([[0], np.cumsum(plan.borrower_pool)[:-1]])
+        opening = Loans.concatenate(
+            [
+                plan._loans_of_month(m, opening_loans[m - OPENING_FIRST_MONTH])
+                for m in range(OPENING_FIRST_MONTH, 0)
+            ]
+        )
         base = [plan._loans_of_month(m, new_loans[m]) for m in range(base_length)]
-        base, fees = plan._fit(base, n_transactions)
+        base, fees = plan._fit([opening, *base], n_transactions, base_length - 1)
         appended = [
             plan._loans_of_month(m, new_loans[m]) for m in range(base_length, len(plan.months))
         ]
         plan.loans = Loans.concatenate(base + appended)
-        plan.month_offsets = np.searchsorted(plan.loans.month, np.arange(len(plan.months) + 1))
+        plan.month_offsets = np.searchsorted(
+            plan.loans.month, np.arange(OPENING_FIRST_MONTH, len(plan.months) + 1)
+        )
         plan.fees = plan._fees(fees, base_length)
         plan.counts = plan._scheduled_counts() + plan.fees
         return plan
 
-    def _new_loan_counts(self, n_transactions: int, base_length: int) -> np.ndarray:
-        """[month, country]: loans to draw, so that loans bring about (1 - FEE_SHARE) of
-        the base window's transactions (a typical loan's schedule: sector mix and typical
-        terms, most disbursements completing)."""
+    def _new_loan_counts(
+        self, n_transactions: int, base_length: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """[month, country] of the window and of the opening book: loans to draw, so that
+        loans bring about (1 - FEE_SHARE) of the base window's transactions (a typical
+        loan's schedule: sector mix and typical terms, most disbursements completing)."""
         weights = lending_weights(self.months)
-        weights = weights / weights[:base_length].sum()
-        periods_left = (base_length - 1 - np.arange(base_length)) // MONTHS_PER_PERIOD
-        due = np.minimum(periods_left[:, None], _SECTOR_PERIODS[None, :])
-        payments = due + np.maximum(due - _SECTOR_GRACE[None, :], 0)  # [month, sector]
-        per_loan = 1 + 0.97 * payments @ _SECTOR_MIX.T
-        n_loans = (1 - FEE_SHARE) * n_transactions / float((weights[:base_length] * per_loan).sum())
+        opening_positions = np.arange(OPENING_FIRST_MONTH, 0)
+        opening_weights = np.outer(OPENING_GROWTH ** (opening_positions / 12), _COUNTRY_WEIGHTS)
+        total = weights[:base_length].sum()
+        weights, opening_weights = weights / total, opening_weights / total
+        per_loan = 1 + 0.97 * _expected_payments(np.arange(base_length), base_length)
+        opening_rows = _expected_payments(opening_positions, base_length) + TRANCHE_SHARE * (
+            _expected_first_period(opening_positions)[:, None] <= _SECTOR_GRACE[None, :]
+        )
+        expected = (weights[:base_length] * (per_loan @ _SECTOR_MIX.T)).sum() + (
+            opening_weights * (opening_rows @ _SECTOR_MIX.T)
+        ).sum()
+        n_loans = (1 - FEE_SHARE) * n_transactions / float(expected)
         u = np.empty(weights.shape)
         u[:base_length] = np.random.default_rng([self.seed, 3]).random(u[:base_length].shape)
         for month_idx in range(base_length, len(self.months)):
             u[month_idx] = np.random.default_rng([self.seed, 3, month_idx]).random(len(COUNTRIES))
-        return _stochastic_round(n_loans * weights, u)
+        u_opening = np.random.default_rng([self.seed, 16]).random(opening_weights.shape)
+        return (
+            _stochastic_round(n_loans * weights, u),
+            _stochastic_round(n_loans * opening_weights, u_opening),
+        )
 
-    def _fit(self, months: list[Loans], n_transactions: int) -> tuple[list[Loans], int]:
-        """The base window's loans cut to bring at most n_transactions rows, and the fees
-        that make up the difference."""
-        last = len(months) - 1
-        brought = np.cumsum(np.concatenate([m.transactions_until(last) for m in months]))
+    def _fit(self, groups: list[Loans], n_transactions: int, last: int) -> tuple[list[Loans], int]:
+        """The base window's loans (the opening book first) cut to bring at most
+        n_transactions rows up to month position `last`, and the fees that make up the
+        difference."""
+        brought = np.cumsum(np.concatenate([g.transactions_until(last) for g in groups]))
         kept = int(np.searchsorted(brought, n_transactions, side="right"))
         fees = n_transactions - (int(brought[kept - 1]) if kept else 0)
         fitted, left = [], kept
-        for loans in months:
+        for loans in groups:
             fitted.append(loans.head(min(left, len(loans))))
             left -= len(fitted[-1])
-        in_book = any(np.any(m.status == COMPLETED) for m in fitted[:-1])
+        in_book = any(np.any(g.in_book & (g.month < last)) for g in fitted)
         if fees and not in_book:
             # No earlier loan to charge a fee on (a tiny --transactions): the rows are
             # loans of the last month instead, which bring one row each.
@@ -335,27 +333,34 @@ class LoanPlan:
         return cells.astype(np.int64).reshape(shape)
 
     def _book_sizes(self) -> np.ndarray:
-        """[month, country]: completed loans disbursed in an earlier month."""
-        completed = self.loans.status == COMPLETED
-        added = self._cells(self.loans.month[completed], self.loans.country[completed])
-        return np.cumsum(added, axis=0) - added
+        """[month, country]: loans in the book since an earlier month (the opening book's
+        from the start)."""
+        loans = self.loans
+        in_book = loans.in_book
+        opening = np.bincount(loans.country[in_book & (loans.month < 0)], minlength=len(COUNTRIES))
+        new = in_book & (loans.month >= 0)
+        added = self._cells(loans.month[new], loans.country[new])
+        return opening + np.cumsum(added, axis=0) - added
 
     def _scheduled_counts(self) -> np.ndarray:
-        """[month, country]: disbursements and scheduled payments."""
+        """[month, country]: disbursements and scheduled payments (and write-offs)."""
         loans = self.loans
-        counts = self._cells(loans.month, loans.country)
-        completed = loans.status == COMPLETED
-        month, country = loans.month[completed], loans.country[completed]
-        periods, grace = loans.periods[completed], loans.grace_periods[completed]
-        for k in range(1, len(self.months) // MONTHS_PER_PERIOD + 1):
-            due = (month + MONTHS_PER_PERIOD * k < len(self.months)) & (k <= periods)
-            rows = 1 + (k > grace[due])  # interest, and principal after the grace period
-            counts += self._cells(month[due] + MONTHS_PER_PERIOD * k, country[due], rows)
+        disbursed = loans.disbursement_month >= 0
+        counts = self._cells(loans.disbursement_month[disbursed], loans.country[disbursed])
+        for k in range(1, int(loans.last_period.max(initial=0)) + 1):
+            due_month = loans.month + MONTHS_PER_PERIOD * k
+            rows = loans.rows_at(k)
+            due = (due_month >= 0) & (due_month < len(self.months)) & (rows > 0)
+            counts += self._cells(due_month[due], loans.country[due], rows[due])
         return counts
 
     def _loans_of_month(self, month_idx: int, per_country: np.ndarray) -> Loans:
-        """The loans disbursed in a month, in time order, from the month's own stream."""
-        rng = np.random.default_rng([self.seed, 9, month_idx])
+        """The loans first disbursed in a month, in time order, from the month's own
+        stream; before the window (month_idx < 0), those of them still in the book at
+        its start, with their balances brought forward."""
+        opening = month_idx < 0
+        stream = [self.seed, 14, -month_idx] if opening else [self.seed, 9, month_idx]
+        rng = np.random.default_rng(stream)
         n = int(per_country.sum())
         country = rng.permutation(np.repeat(np.arange(len(COUNTRIES), dtype=np.int8), per_country))
         sector = np.empty(n, np.int8)
@@ -373,23 +378,129 @@ class LoanPlan:
         # Spreads are quoted in basis points, in steps of five.
         spread = np.round((_SECTOR_SPREAD[sector] + rng.uniform(-0.25, 0.25, n)) * 20) / 20
         grace = np.maximum(_SECTOR_GRACE[sector] + rng.integers(-1, 2, n), 1)
-        month = self.months[month_idx]
-        transaction_at = sorted_timestamps(rng, month, n)
-        status = draw_statuses(
-            rng, month, np.full(n, DISBURSEMENT, np.int8), country, sector, transaction_at
+        periods = _SECTOR_PERIODS[sector]
+        month = FIRST_TRANSACTION_MONTH + month_idx
+        first_disbursed_at = sorted_timestamps(rng, month, n)
+        if opening:
+            status = np.full(n, COMPLETED, np.int8)
+        else:
+            status = draw_statuses(
+                rng, month, np.full(n, DISBURSEMENT, np.int8), country, sector, first_disbursed_at
+            )
+        cancelled = np.where(
+            rng.random(n) < CANCELLED_SHARE,
+            np.round(principal * rng.uniform(*CANCELLED_FRACTION, n), -3),
+            0.0,
         )
-        return Loans(
+        first_day = first_disbursed_at.astype("datetime64[D]")
+        signing = first_day - rng.integers(*SIGNING_DAYS_BEFORE, n, endpoint=True)
+        approval = signing - rng.integers(*APPROVAL_DAYS_BEFORE, n, endpoint=True)
+        effective = signing + (rng.random(n) * (first_day - signing).astype(int)).astype(int)
+        closing_days = rng.integers(*CLOSING_DAYS_AFTER, n, endpoint=True)
+        first_period = np.full(n, _expected_first_period(np.array([month_idx]))[0])
+        # Defaults: the first payment missed, somewhere in the loan's life in the window.
+        latest = periods - 2
+        eligible = np.maximum(latest - first_period + 1, 0)
+        odds = np.exp(_COUNTRY_FAILURE[country] + _SECTOR_FAILURE[sector])
+        defaults = rng.random(n) < DISTRESS_SHARE * odds * eligible / periods
+        distress_period = np.where(
+            defaults, first_period + (rng.random(n) * eligible).astype(np.int64), 0
+        )
+        outcome = np.where(
+            defaults,
+            np.where(rng.random(n) < RESTRUCTURED_SHARE, RESTRUCTURED, WRITTEN_OFF),
+            NO_DISTRESS,
+        ).astype(np.int8)
+        loans = Loans(
             month=np.full(n, month_idx, dtype=np.int64),
+            disbursement_month=np.full(n, NO_DISBURSEMENT if opening else month_idx, np.int64),
             country=country,
             sector=sector,
             borrower_number=self.borrower_offset[country] + local + 1,
             principal_usd=principal,
+            cancelled_usd=cancelled,
+            disbursed_before_usd=principal if opening else np.zeros(n),
+            repaid_before_usd=np.zeros(n),
             spread_pct=spread,
             grace_periods=grace,
-            periods=_SECTOR_PERIODS[sector],
+            periods=periods,
             status=status,
-            transaction_at=transaction_at,
+            transaction_at=first_disbursed_at,
+            first_disbursed_at=first_disbursed_at,
+            distress_period=distress_period,
+            outcome=outcome,
+            approval_date=approval,
+            signing_date=signing,
+            effective_date=effective,
+            closing_date=first_day + closing_days,
         )
+        if opening:
+            loans = self._brought_forward(rng, loans, first_period, closing_days)
+        return loans
+
+    def _brought_forward(
+        self,
+        rng: np.random.Generator,
+        loans: Loans,
+        first_period: np.ndarray,
+        closing_days: np.ndarray,
+    ) -> Loans:
+        """Loans of the opening book as at the window's start: those with a payment date in
+        it, their principal repaid on schedule so far, and some still in their grace period
+        with a last tranche to disburse in the window."""
+        n = len(loans)
+        base_length = len(transaction_months())
+        in_grace = first_period <= loans.grace_periods
+        tranche = np.where(
+            in_grace & (rng.random(n) < TRANCHE_SHARE),
+            np.round(loans.principal_usd * rng.uniform(*TRANCHE_FRACTION, n), -3),
+            0.0,
+        )
+        has_tranche = tranche > 0
+        # Before the first instalment falls due, and in the base window.
+        first_instalment = loans.month + MONTHS_PER_PERIOD * (loans.grace_periods + 1)
+        latest = np.clip(np.minimum(first_instalment, base_length), 1, None)
+        tranche_month = np.where(has_tranche, (rng.random(n) * latest).astype(np.int64), -1)
+        tranche_at = loans.transaction_at.copy()
+        status = loans.status.copy()
+        for month_idx in np.unique(tranche_month[has_tranche]):
+            rows = np.flatnonzero(tranche_month == month_idx)
+            month = self.months[month_idx]
+            tranche_at[rows] = rng.permutation(sorted_timestamps(rng, month, len(rows)))
+            status[rows] = draw_statuses(
+                rng, month, np.full(len(rows), DISBURSEMENT, np.int8),
+                loans.country[rows], loans.sector[rows], tranche_at[rows],
+            )  # fmt: skip
+        disbursed_before = loans.principal_usd - tranche
+        amortised = np.clip(first_period - 1 - loans.grace_periods, 0, None) / (
+            loans.periods - loans.grace_periods
+        )
+        last_disbursed = np.where(has_tranche, tranche_at, loans.first_disbursed_at)
+        loans.disbursement_month = tranche_month
+        loans.transaction_at = tranche_at
+        loans.status = status
+        loans.disbursed_before_usd = disbursed_before
+        loans.repaid_before_usd = np.round(disbursed_before * amortised, 2)
+        loans.closing_date = last_disbursed.astype("datetime64[D]") + closing_days
+        alive = loans.month + MONTHS_PER_PERIOD * loans.periods >= 0
+        return loans.take(alive)
+
+
+def _expected_first_period(positions: np.ndarray) -> np.ndarray:
+    """The first of a loan's payment dates that falls in the window, by the month position
+    of its first disbursement."""
+    return np.maximum(1, (-positions + MONTHS_PER_PERIOD - 1) // MONTHS_PER_PERIOD)
+
+
+def _expected_payments(positions: np.ndarray, base_length: int) -> np.ndarray:
+    """[position, sector]: the interest and principal payments a loan of the sector's
+    typical terms makes in the base window, by the month position of its first
+    disbursement."""
+    first = _expected_first_period(positions)[:, None]
+    last = np.minimum((base_length - 1 - positions)[:, None] // MONTHS_PER_PERIOD, _SECTOR_PERIODS)
+    interest = np.maximum(last - first + 1, 0)
+    principal = np.maximum(last - np.maximum(first, _SECTOR_GRACE + 1) + 1, 0)
+    return interest + principal
 
 
 @dataclass
@@ -418,12 +529,12 @@ class MonthBatch:
                 pa.array(self.transaction_number),
                 pa.array(self.loan_number),
                 pa.array(self.borrower_number),
-                _dictionary(self.country, _COUNTRY_CODES),
-                _dictionary(self.sector, _SECTOR_CODES),
-                _dictionary(self.kind, _TYPE_CODES),
-                _dictionary(self.status, STATUSES),
-                _decimal_from_cents(self.cents),
-                _dictionary(self.country, _CURRENCY_CODES),
+                dictionary(self.country, _COUNTRY_CODES),
+                dictionary(self.sector, _SECTOR_CODES),
+                dictionary(self.kind, _TYPE_CODES),
+                dictionary(self.status, STATUSES),
+                decimal_from_cents(self.cents),
+                dictionary(self.country, _CURRENCY_CODES),
                 pa.array(self.transaction_at.astype("datetime64[us]")),
             ],
             schema=TRANSACTION_SCHEMA,
@@ -432,12 +543,18 @@ class MonthBatch:
 
 @dataclass
 class Payments:
-    """A month's payments (interest, principal instalments, fees) before they are put in
-    time order among its disbursements."""
+    """A month's payments (interest, principal instalments, fees) and write-offs, before
+    they are put in time order among its disbursements."""
 
     loan: np.ndarray  # position in the plan's loans
     kind: np.ndarray
     amount_usd: np.ndarray
+    # The status a payment must get, whatever the draw (a defaulted borrower's missed
+    # payment fails, a write-off is a book entry); NOT_FORCED draws it.
+    forced: np.ndarray
+
+
+NOT_FORCED = -1
 
 
 class TransactionGenerator:
@@ -454,14 +571,25 @@ class TransactionGenerator:
         self.daily_rates = daily_exchange_rates(seed, last_month)
         self.reference_rates = reference_rates(self.months)
         loans = self.plan.loans
-        self.outstanding_usd = loans.principal_usd.copy()
+        self.outstanding_usd = loans.disbursed_before_usd - loans.repaid_before_usd
+        # What the schedule amortises: what has been disbursed.
+        self.disbursed_usd = loans.disbursed_before_usd.copy()
+        self.rescheduled_usd = np.zeros(len(loans))  # the balance at a restructuring
         self.interest_arrears_usd = np.zeros(len(loans))
-        # Each country's completed loans in disbursement order: the book fees are charged on.
-        completed = loans.status == COMPLETED
+        # Each country's loans in the book, in disbursement order: the book fees are charged on.
+        self.in_book = loans.in_book
         self.book = [
-            np.flatnonzero(completed & (loans.country == c)) for c in range(len(COUNTRIES))
+            np.flatnonzero(self.in_book & (loans.country == c)) for c in range(len(COUNTRIES))
         ]
         self.book_months = [loans.month[book] for book in self.book]
+        # The opening book's tranches, by the month they disburse in.
+        tranches = np.flatnonzero((loans.month < 0) & (loans.disbursement_month >= 0))
+        self.tranches = tranches[np.argsort(loans.disbursement_month[tranches], kind="stable")]
+        self.tranche_offsets = np.searchsorted(
+            loans.disbursement_month[self.tranches], np.arange(len(self.months) + 1)
+        )
+        self.last_period = loans.last_period
+        self.event_period = loans.event_period
         self.next_transaction = 1
 
     def __iter__(self) -> Iterator[MonthBatch]:
@@ -470,14 +598,19 @@ class TransactionGenerator:
                 continue
             yield self._month(month_idx, month)
 
+    def _first_disbursed_in(self, month_idx: int) -> np.ndarray:
+        offsets = self.plan.month_offsets
+        return np.arange(
+            offsets[month_idx - OPENING_FIRST_MONTH], offsets[month_idx - OPENING_FIRST_MONTH + 1]
+        )
+
     def _due(self, month_idx: int) -> tuple[np.ndarray, np.ndarray]:
-        """Loans with a payment date this month, and which period of theirs it ends."""
-        loans, offsets = self.plan.loans, self.plan.month_offsets
+        """Loans in the book with a payment date this month, and which period of theirs it
+        ends."""
         due, period = [], []
-        for k in range(1, month_idx // MONTHS_PER_PERIOD + 1):
-            start = month_idx - MONTHS_PER_PERIOD * k
-            idx = np.arange(offsets[start], offsets[start + 1])
-            idx = idx[(loans.status[idx] == COMPLETED) & (k <= loans.periods[idx])]
+        for k in range(1, (month_idx - OPENING_FIRST_MONTH) // MONTHS_PER_PERIOD + 1):
+            idx = self._first_disbursed_in(month_idx - MONTHS_PER_PERIOD * k)
+            idx = idx[self.in_book[idx] & (k <= self.last_period[idx])]
             due.append(idx)
             period.append(np.full(len(idx), k))
         if not due:
@@ -487,19 +620,37 @@ class TransactionGenerator:
     def _payments(self, rng: np.random.Generator, month_idx: int) -> Payments:
         loans = self.plan.loans
         due, period = self._due(month_idx)
+        outcome, event = loans.outcome[due], self.event_period[due]
+        at_event = (outcome != NO_DISTRESS) & (period == event)
+        # A restructuring: the balance (principal in arrears included) is rescheduled.
+        restructured = due[at_event & (outcome == RESTRUCTURED)]
+        self.rescheduled_usd[restructured] = self.outstanding_usd[restructured]
+        written_off = due[at_event & (outcome == WRITTEN_OFF)]
+        paying, k = due[~at_event], period[~at_event]
+        missed = (loans.outcome[paying] != NO_DISTRESS) & (k >= loans.distress_period[paying])
+        missed &= k < self.event_period[paying]
         # Interest on the outstanding balance for half a year, at the reference rate of the
         # period's start plus the loan's spread, with any interest in arrears.
         start_rate = self.reference_rates[max(month_idx - MONTHS_PER_PERIOD, 0)]
-        rate = (start_rate + loans.spread_pct[due]) / 100
-        interest = self.outstanding_usd[due] * rate / 2 + self.interest_arrears_usd[due]
-        # After the grace period, what brings the balance down to its schedule: one equal
-        # instalment, plus any instalment in arrears.
-        amortising = period > loans.grace_periods[due]
-        instalment, k = due[amortising], period[amortising]
-        remaining = (loans.periods[instalment] - k) / (
-            loans.periods[instalment] - loans.grace_periods[instalment]
+        rate = (start_rate + loans.spread_pct[paying]) / 100
+        interest = self.outstanding_usd[paying] * rate / 2 + self.interest_arrears_usd[paying]
+        # After the grace period, what brings the balance down to its schedule (the
+        # original, or the one a restructuring set): one equal instalment, plus any
+        # instalment in arrears.
+        rescheduled = (loans.outcome[paying] == RESTRUCTURED) & (k > self.event_period[paying])
+        amortising = rescheduled | (k > loans.grace_periods[paying])
+        instalment, k, rescheduled = paying[amortising], k[amortising], rescheduled[amortising]
+        grace, periods = loans.grace_periods[instalment], loans.periods[instalment]
+        scheduled = self.disbursed_usd[instalment] * (periods - k) / (periods - grace)
+        last = self.last_period[instalment]
+        new_schedule = (
+            self.rescheduled_usd[instalment]
+            * (last - k)
+            / np.maximum(last - self.event_period[instalment], 1)
         )
-        principal = self.outstanding_usd[instalment] - loans.principal_usd[instalment] * remaining
+        principal = self.outstanding_usd[instalment] - np.where(
+            rescheduled, new_schedule, scheduled
+        )
         fee_loans = []
         for country, n_fees in enumerate(self.plan.fees[month_idx]):
             book = self.book[country]
@@ -507,25 +658,44 @@ class TransactionGenerator:
             fee_loans.append(book[(rng.random(n_fees) * in_book).astype(np.int64)])
         fee = np.concatenate(fee_loans)
         low, high = FEE_SHARE_OF_PRINCIPAL
+        failed = np.where(missed, FAILED, NOT_FORCED)
         return Payments(
-            loan=np.concatenate([due, instalment, fee]),
+            loan=np.concatenate([paying, instalment, fee, written_off]),
             kind=np.repeat(
-                np.array([INTEREST, REPAYMENT, FEE], np.int8), [len(due), len(instalment), len(fee)]
+                np.array([INTEREST, REPAYMENT, FEE, WRITE_OFF], np.int8),
+                [len(paying), len(instalment), len(fee), len(written_off)],
             ),
             amount_usd=np.concatenate(
-                [interest, principal, loans.principal_usd[fee] * rng.uniform(low, high, len(fee))]
+                [
+                    interest,
+                    principal,
+                    loans.principal_usd[fee] * rng.uniform(low, high, len(fee)),
+                    self.outstanding_usd[written_off],
+                ]
             ),
+            forced=np.concatenate(
+                [
+                    failed,
+                    failed[amortising],
+                    np.full(len(fee), NOT_FORCED),
+                    np.full(len(written_off), COMPLETED),
+                ]
+            ).astype(np.int8),
         )
 
     def _settle(self, payments: Payments, status: np.ndarray) -> None:
         """Update the book: completed instalments lower the balance; interest that did not
-        come in (failed, reversed, or still pending) is due again with the next payment."""
+        come in (failed, reversed, or still pending) is due again with the next payment; a
+        write-off takes the balance off the book."""
         interest = payments.kind == INTEREST
         self.interest_arrears_usd[payments.loan[interest]] = np.where(
             status[interest] == COMPLETED, 0.0, payments.amount_usd[interest]
         )
         repaid = (payments.kind == REPAYMENT) & (status == COMPLETED)
         self.outstanding_usd[payments.loan[repaid]] -= payments.amount_usd[repaid]
+        written_off = payments.loan[payments.kind == WRITE_OFF]
+        self.outstanding_usd[written_off] = 0.0
+        self.interest_arrears_usd[written_off] = 0.0
 
     def _month(self, month_idx: int, month: np.datetime64) -> MonthBatch:
         rng = np.random.default_rng([self.seed, 4, month_idx])
@@ -538,11 +708,18 @@ class TransactionGenerator:
         paid_at = sorted_timestamps(rng, month, n_payments)[position]
         country, sector = loans.country[payments.loan], loans.sector[payments.loan]
         status = draw_statuses(rng, month, payments.kind, country, sector, paid_at)
+        status = np.where(payments.forced == NOT_FORCED, status, payments.forced).astype(np.int8)
         self._settle(payments, status)
 
-        # Ledger order is time order: the month's disbursements (already in time order)
-        # go between the payments at their times.
-        new = np.arange(self.plan.month_offsets[month_idx], self.plan.month_offsets[month_idx + 1])
+        # Ledger order is time order: the month's disbursements (new loans' and the
+        # opening book's tranches) go between the payments at their times.
+        first, last = self.tranche_offsets[month_idx : month_idx + 2]
+        tranches = self.tranches[first:last]
+        new = np.concatenate([self._first_disbursed_in(month_idx), tranches])
+        new = new[np.argsort(loans.transaction_at[new], kind="stable")]
+        paid_out = new[loans.status[new] == COMPLETED]
+        self.outstanding_usd[paid_out] += loans.disbursement_usd[paid_out]
+        self.disbursed_usd[paid_out] += loans.disbursement_usd[paid_out]
         n = len(new) + n_payments
         disbursed_at = loans.transaction_at[new]
         payment_at = np.empty_like(paid_at)
@@ -558,7 +735,7 @@ class TransactionGenerator:
 
         loan = ledger(new, payments.loan)
         transaction_at = ledger(disbursed_at, paid_at)
-        amount_usd = ledger(loans.principal_usd[new], payments.amount_usd)
+        amount_usd = ledger(loans.disbursement_usd[new], payments.amount_usd)
         country = loans.country[loan]
         day = (transaction_at.astype("datetime64[D]") - FIRST_INDICATOR_DAY).astype(np.int64)
         amount_local = amount_usd * self.daily_rates[country, day]  # booked at the day's rate

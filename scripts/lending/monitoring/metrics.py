@@ -40,4 +40,4 @@ METRICS = (
 )
 METRIC_NAMES = tuple(metric.name for metric in METRICS)
 # Values of the Source dimension: the bank source's tables.
-SOURCES = ("transactions", "economic_indicators", "demographics")
+SOURCES = ("transactions", "economic_indicators", "demographics", "loans")

@@ -196,6 +196,12 @@ def test_the_spectrum_ddl_names_its_role_and_fails_on_over_long_strings(tmp_path
     assert ddl.count("table properties ('surplus_char_handling'='FAIL')") == len(
         manifest["sources"]
     )
+    # Each table's partitions from its own first month: the loans' opening book from
+    # 1992, the monthly transactions from December 2018 (meta lake_first_month).
+    assert "partition (year=1992) location 's3://" in ddl
+    assert "partition (year=2018, month=12) location" in ddl
+    assert "partition (year=2018, month=11)" not in ddl
+    assert "partition (year=1991)" not in ddl
 
 
 @pytest.mark.slow

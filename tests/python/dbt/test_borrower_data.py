@@ -297,6 +297,7 @@ def test_the_raw_rejected_rows_are_the_engineers_alone(manifest: dict) -> None:
         "fct_rejected_transactions",
         "fct_rejected_economic_indicators",
         "fct_rejected_demographics",
+        "fct_rejected_loans",
     }
     for node in quarantine.values():
         assert node["schema"] == "analytics_quarantine"

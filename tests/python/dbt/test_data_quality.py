@@ -28,7 +28,12 @@ from conftest import (
     run_generator,
 )
 from lending.checks import raw_structure
-from lending.generator.defects import DEMOGRAPHIC_DEFECTS, INDICATOR_DEFECTS, TRANSACTION_DEFECTS
+from lending.generator.defects import (
+    DEMOGRAPHIC_DEFECTS,
+    INDICATOR_DEFECTS,
+    LOAN_DEFECTS,
+    TRANSACTION_DEFECTS,
+)
 
 DIRTY_TRANSACTIONS = 6_000
 DEFECT_RATE = "0.02"
@@ -37,13 +42,15 @@ REJECTED_TABLES = {
     "transactions": "main_quarantine.fct_rejected_transactions",
     "economic_indicators": "main_quarantine.fct_rejected_economic_indicators",
     "demographics": "main_quarantine.fct_rejected_demographics",
+    "loans": "main_quarantine.fct_rejected_loans",
 }
 
 
 @pytest.fixture(scope="module")
 def dirty(tmp_path_factory: pytest.TempPathFactory, dbt_env: dict[str, str]) -> dict:
     """A dataset with every kind of defect, built with the threshold raised so the build
-    completes (the default threshold's verdict is tested separately)."""
+    completes (the default threshold's verdict is tested separately): to 1, as a year of
+    the loans' opening book may hold one loan, all of it rejected when it is defective."""
     root = tmp_path_factory.mktemp("dirty")
     generated = run_generator(
         "--transactions",
@@ -57,7 +64,7 @@ def dirty(tmp_path_factory: pytest.TempPathFactory, dbt_env: dict[str, str]) -> 
     )
     assert generated.returncode == 0, generated.stderr
     env = build_env(dbt_env, root / "raw", root)
-    result = run_build("--vars", "{max_rejected_share: 0.5}", env=env)
+    result = run_build("--vars", "{max_rejected_share: 1}", env=env)
     return {"root": root, "raw": root / "raw", "env": env, "result": result}
 
 
@@ -104,6 +111,7 @@ def test_every_kind_of_defect_was_injected(dirty: dict) -> None:
         "transactions": set(TRANSACTION_DEFECTS),
         "economic_indicators": set(INDICATOR_DEFECTS),
         "demographics": set(DEMOGRAPHIC_DEFECTS),
+        "loans": set(LOAN_DEFECTS),
     }
 
 
@@ -153,6 +161,7 @@ def test_raw_rows_equal_valid_facts_plus_rejected_rows_per_month(dirty: dict) ->
         "assert_raw_transactions_equal_valid_plus_rejected",
         "assert_raw_indicators_equal_valid_plus_rejected",
         "assert_raw_demographics_equal_valid_plus_rejected",
+        "assert_raw_loans_equal_valid_plus_rejected",
         "assert_every_rejection_reason_is_documented",
     ):
         assert statuses[test] == "pass", test
@@ -380,10 +389,12 @@ def test_freshness_judges_each_source_by_its_own_cadence(small_build: dict) -> N
     result = run_dbt("source", "freshness", env=small_build["env"])
     sources = json.loads((small_build["root"] / "target" / "sources.json").read_text())
     verdicts = {r["unique_id"].split(".")[-1]: r for r in sources["results"]}
-    assert set(verdicts) == {"transactions", "economic_indicators", "demographics"}
+    assert set(verdicts) == {"transactions", "economic_indicators", "demographics", "loans"}
     assert verdicts["transactions"]["max_loaded_at"].startswith("2024-08-3")
     assert verdicts["economic_indicators"]["max_loaded_at"].startswith("2024-08-01")
     assert verdicts["demographics"]["max_loaded_at"].startswith("2024-12-31")
+    # The loans file: the latest agreement signed by the extract's end.
+    assert verdicts["loans"]["max_loaded_at"].startswith("2024-")
     for name, verdict in verdicts.items():
         # The sample is historical: whatever today is, each verdict follows the age and
         # that source's thresholds (monthly deliveries: weeks; demographics: a year+).

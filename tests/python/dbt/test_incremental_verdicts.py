@@ -1,6 +1,6 @@
 """Incremental builds equal a full refresh when a delivery changes the verdict on rows of
-other months: verdicts moved across months, a withdrawn month; and when only a metric's
-macro changes (incremental_chain.py says how the chains run)."""
+other months: verdicts moved across months, a withdrawn month, a revised loans file; and
+when only a metric's macro changes (incremental_chain.py says how the chains run)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from incremental_chain import (
     check_full_refresh,
     check_rebuilt_partitions,
     move_verdicts_across_months,
+    revise_the_loans_file,
     run_chain,
     withdraw_a_month,
 )
@@ -17,6 +18,7 @@ from incremental_chain import (
 STEPS = {
     "verdicts moved across months": move_verdicts_across_months,
     "a withdrawn month": withdraw_a_month,
+    "a revised loans file": revise_the_loans_file,
     "a changed metric macro": change_a_metric_macro,
 }
 

@@ -200,7 +200,9 @@ def test_large_runs_show_progress(tmp_path: Path) -> None:
 def test_appending_a_month_keeps_every_existing_partition(tmp_path: Path) -> None:
     """--append-month adds September 2024: every transactions and demographics partition
     keeps its bytes and its time of writing (a build finds what was delivered again by
-    size and time), and only 2024's indicators file grows (by September's rows)."""
+    size and time), 2024's indicators file grows (by September's rows), and the loans
+    file is delivered again where September changed it (its new loans' signing years, a
+    restructuring)."""
     output = tmp_path / "raw"
     assert run_generator("--transactions", "3_000", "--output", str(output)).returncode == 0
     before = file_hashes(output)
@@ -209,13 +211,15 @@ def test_appending_a_month_keeps_every_existing_partition(tmp_path: Path) -> Non
     assert result.returncode == 0, result.stderr
     after = file_hashes(output)
     changed = {name for name in before if after[name] != before[name]}
-    assert changed == {"_manifest.json", "economic_indicators/year=2024/part-0.parquet"}
+    assert "loans/year=2024/part-0.parquet" in changed
+    loans = {name for name in changed if name.startswith("loans/")}
+    assert changed - loans == {"_manifest.json", "economic_indicators/year=2024/part-0.parquet"}
     rewritten = {
         name.as_posix()
         for name, time in written.items()
         if (output / name).stat().st_mtime_ns != time
     }
-    assert rewritten == {"economic_indicators/year=2024/part-0.parquet"}
+    assert rewritten == {"economic_indicators/year=2024/part-0.parquet", *loans}
     assert set(after) - set(before) == {"transactions/year=2024/month=09/part-0.parquet"}
     with duckdb.connect() as con:
         orphans = con.execute(
@@ -232,6 +236,10 @@ def test_appending_a_month_keeps_every_existing_partition(tmp_path: Path) -> Non
                         and disbursement.transaction_type = 'disbursement'
                         and disbursement.status = 'completed'
                         and disbursement.transaction_at < timestamp '2024-09-01'
+                )
+                and payment.loan_id not in (
+                    select loan_id from read_parquet('{output}/loans/**/*.parquet')
+                    where disbursed_before_window > 0
                 )
             """
         ).fetchone()[0]

@@ -292,10 +292,10 @@ def test_alarms_dashboard_and_watchdog_use_the_metric_contract():
             "has ['Environment', 'Source']",
         ),
         (
-            '"economic_indicators", "demographics"]',
-            '"economic_indicators"]',
+            '"demographics", "loans"]',
+            '"demographics"]',
             "local.rejected_share_sources is not "
-            "['transactions', 'economic_indicators', 'demographics']",
+            "['transactions', 'economic_indicators', 'demographics', 'loans']",
         ),
         (
             '[local.metrics_namespace, "TestsWarned", "Environment", var.environment],\n',
