@@ -382,8 +382,20 @@ def change_a_metric_macro(chain: Chain) -> set[str]:
 def change_the_code(chain: Chain) -> str:
     """Code and rules change, no data: a stricter ceiling on one amount (a var of the
     rules), sector names shown in capitals in fct_transactions (published month by month),
-    and a reworded aggregate. Every partition and month is rebuilt or republished."""
+    a reworded aggregate, and a release that adds columns to a seed and to the
+    aggregates, built over the warehouse of the release before. Every partition and month
+    is rebuilt or republished."""
     project = chain.copy.project
+    statuses = project / "seeds" / "transaction_statuses.csv"
+    with statuses.open() as file:
+        header, *rows = file.read().splitlines()
+    statuses.write_text("\n".join([header + ",sort_order"] + [f"{row},{n}" for n, row in
+                                    enumerate(rows)]) + "\n")  # fmt: skip
+    replace_in(
+        project / "macros" / "metrics" / "transactions_aggregated.sql",
+        "        max(validated_at) as validated_at,\n",
+        "        count(*) as aggregated_row_count,\n        max(validated_at) as validated_at,\n",
+    )
     replace_in(
         project / "dbt_project.yml",
         "max_transaction_amount_usd: 1000000000",
