@@ -51,7 +51,7 @@ BENCH_MAKE_TEST ?=
 NEEDS_WAREHOUSE = @test -f $(DBT_DUCKDB_PATH) || { \
 	echo "make $@: $(DBT_DUCKDB_PATH) not found; run 'make run' first" >&2; exit 1; }
 
-.PHONY: help run test install install-dev install-browser install-postgres pg-up pg-down pg-build generate build summary lint pytest \
+.PHONY: help run test install install-dev install-browser install-postgres pg-up pg-down pg-build generate build summary figures lint pytest \
 	check-history dbt-checks redshift-check metadata docs docs-serve metrics report screenshots bench clean
 
 help: ## Show the available targets
@@ -73,12 +73,17 @@ test: install-browser install-postgres ## Run every check (what CI runs)
 	$(MAKE) orchestration-test
 	$(MAKE) dbt-checks
 
-dbt-checks: $(DEV_STAMP) ## The default build, its whole-history check, the Redshift compile and the metadata gate
+dbt-checks: $(DEV_STAMP) ## The default build, its whole-history check, the Redshift compile, the metadata gate and the README's quoted outputs
 	$(BIN)/lending-generate --skip-if-current
 	$(BIN)/lending-build
 	$(MAKE) check-history
 	$(MAKE) redshift-check
 	$(MAKE) metadata
+	$(BIN)/lending-figures --check
+
+figures: $(RUNTIME_STAMP) ## Rewrite the README's quoted outputs (build summary, queries, metrics) from the current build (after run)
+	$(NEEDS_WAREHOUSE)
+	$(BIN)/lending-figures --write
 
 install: $(RUNTIME_STAMP) ## Create .venv with the pinned runtime dependencies
 
