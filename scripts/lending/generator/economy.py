@@ -136,11 +136,11 @@ def economic_indicators(
     exchange_rates = monthly_average_exchange_rates(seed, last_month)
     countries, indicators, month_values, values, units = [], [], [], [], []
     for country_idx, country in enumerate(COUNTRIES):
-        for indicator_idx, indicator in enumerate(INDICATORS):
+        for indicator in INDICATORS:
             if indicator.code == "exchange_rate":
                 series = exchange_rates[country_idx]
             else:
-                rng = np.random.default_rng([seed, 1, country_idx, indicator_idx])
+                rng = np.random.default_rng([seed, 1, country_idx, indicator.stream])
                 series = _series(rng, country.code, indicator, n_months)
             countries.append(np.full(n_months, country.code))
             indicators.append(np.full(n_months, indicator.code))

@@ -119,18 +119,40 @@ class Indicator:
     relative_noise: float
     # Published precision; policy rates move in quarter points.
     rounding_step: float
+    # The indicator's own random stream, fixed when it is added: adding, removing or
+    # reordering indicators leaves every other series as it was. A new one takes a number
+    # no other has (checked below).
+    stream: int
 
 
 INDICATORS: tuple[Indicator, ...] = (
-    Indicator("gdp_growth", "percent_yoy", 0.6, 0.0, 0.1),
-    Indicator("inflation", "percent_yoy", 0.1, 0.02, 0.01),
-    Indicator("exchange_rate", "local_per_usd", 0.0, 0.006, 0.0001),
-    Indicator("policy_rate", "percent", 0.0, 0.0, 0.25),
-    Indicator("unemployment", "percent", 0.15, 0.0, 0.1),
-    Indicator("trade_balance", "usd_millions", 0.0, 0.35, 0.1),
-    Indicator("fdi_inflows", "usd_millions", 0.0, 0.30, 0.1),
-    Indicator("public_debt", "percent_of_gdp", 0.3, 0.0, 0.1),
+    Indicator("gdp_growth", "percent_yoy", 0.6, 0.0, 0.1, stream=0),
+    Indicator("inflation", "percent_yoy", 0.1, 0.02, 0.01, stream=1),
+    Indicator("exchange_rate", "local_per_usd", 0.0, 0.006, 0.0001, stream=2),
+    Indicator("policy_rate", "percent", 0.0, 0.0, 0.25, stream=3),
+    Indicator("unemployment", "percent", 0.15, 0.0, 0.1, stream=4),
+    Indicator("trade_balance", "usd_millions", 0.0, 0.35, 0.1, stream=5),
+    Indicator("fdi_inflows", "usd_millions", 0.0, 0.30, 0.1, stream=6),
+    Indicator("public_debt", "percent_of_gdp", 0.3, 0.0, 0.1, stream=7),
 )
+
+
+def check_indicators(indicators: tuple[Indicator, ...]) -> tuple[Indicator, ...]:
+    """`indicators`, once each has a code and a random stream of its own."""
+    for attribute in ("code", "stream"):
+        values = [getattr(indicator, attribute) for indicator in indicators]
+        repeated = sorted({value for value in values if values.count(value) > 1}, key=str)
+        if repeated:
+            raise ValueError(
+                f"INDICATORS (scripts/lending/generator/profiles.py): the {attribute} "
+                f"{', '.join(map(str, repeated))} is given to more than one indicator; give "
+                f"a new indicator a {attribute} no other has"
+                + (f" (the next free one is {max(values) + 1})" if attribute == "stream" else "")
+            )
+    return indicators
+
+
+check_indicators(INDICATORS)
 
 # Day-to-day wobble of each currency around its path: relative standard deviation of the
 # daily rate. Bolivia's peg and dollarised Ecuador have none; Argentina's official rate is
@@ -213,6 +235,34 @@ def load_macro_anchors(path: Path = MACRO_ANCHORS_FILE) -> dict[str, dict[str, A
         for code, written in series.items():
             where = f"{path}: {country}.{code}"
             anchors[country][code] = _in_date_order(where, _anchors(where, written))
+    return _every_country_and_indicator(path, anchors)
+
+
+def _every_country_and_indicator(
+    path: Path, anchors: dict[str, dict[str, Anchors]]
+) -> dict[str, dict[str, Anchors]]:
+    """`anchors`, once they give every country of COUNTRIES a path for every indicator of
+    INDICATORS, and nothing else: a series without anchors has no figures to follow."""
+    countries = [country.code for country in COUNTRIES]
+    codes = [indicator.code for indicator in INDICATORS]
+    problems = [
+        f"[{code}] is not a country of COUNTRIES" for code in anchors if code not in countries
+    ]
+    for country in countries:
+        listed = anchors.get(country, {})
+        missing = [code for code in codes if code not in listed]
+        unknown = [code for code in listed if code not in codes]
+        if missing:
+            problems.append(f"[{country}] has no anchors for {', '.join(missing)}")
+        if unknown:
+            problems.append(
+                f"[{country}] lists {', '.join(unknown)}, not an indicator of INDICATORS"
+            )
+    if problems:
+        raise ValueError(
+            f"{path}: " + "; ".join(problems) + ". Every country lists every indicator, in"
+            " any order (add the anchors, or the indicator to INDICATORS in profiles.py)."
+        )
     return anchors
 
 
